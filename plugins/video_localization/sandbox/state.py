@@ -1,0 +1,209 @@
+"""Shared machinery of the sandbox emulators: settings, counters, injected faults, signed links, callbacks.
+
+Each vendor emulator (one module per vendor) gets the one `Sandbox` object of the app. Tests read the
+counters over HTTP to prove "no vendor call was made" and "no second paid job was created".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+log = logging.getLogger(__name__)
+
+ErrorBodyFactory = Callable[[int, str], Response]
+
+
+@dataclass
+class SandboxSettings:
+    """How the emulators behave.
+
+    `step_seconds` is how long each vendor processing stage lasts: near zero for tests, a few seconds for
+    the demo. `public_url` is the address the sandbox is reached at, used to build result links.
+    """
+
+    step_seconds: float = 0.05
+    public_url: str = "http://127.0.0.1:8900"
+    link_ttl_seconds: int = 3600
+    callback_timeout_seconds: float = 5.0
+    # Account limits that drive the vendors' documented limit errors through real causes.
+    account_duration_limit_seconds: float = 3600.0
+    max_upload_bytes: int = 300 * 1024 * 1024
+
+
+@dataclass
+class Fault:
+    """An injected answer: the next `times` matching requests get `status` instead of the real answer."""
+
+    vendor: str
+    status: int
+    times: int = 1
+    method: str | None = None
+    path_prefix: str | None = None
+    retry_after: float | None = None
+    message: str = "injected fault"
+
+    def matches(self, vendor: str, method: str, path: str) -> bool:
+        if self.vendor != vendor or self.times <= 0:
+            return False
+        if self.method and self.method.upper() != method.upper():
+            return False
+        return not (self.path_prefix and not path.startswith(self.path_prefix))
+
+
+@dataclass
+class SentCallback:
+    vendor: str
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    status_code: int | None
+    error: str | None = None
+
+
+class FaultInjected(Exception):
+    """Raised inside a request to answer with an injected fault in the vendor's own error shape."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+@dataclass
+class Sandbox:
+    """State shared by all vendor emulators of one app."""
+
+    settings: SandboxSettings = field(default_factory=SandboxSettings)
+    requests: Counter = field(default_factory=Counter)
+    created: Counter = field(default_factory=Counter)
+    faults: list[Fault] = field(default_factory=list)
+    callbacks: list[SentCallback] = field(default_factory=list)
+    error_bodies: dict[str, ErrorBodyFactory] = field(default_factory=dict)
+    reset_hooks: list[Callable[[], None]] = field(default_factory=list)
+    link_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    # -- counters ---------------------------------------------------------------------------------
+    def record_created(self, vendor: str, kind: str) -> None:
+        """Count one billable object (asset, job, order, task) created at a vendor."""
+        with self.lock:
+            self.created[f"{vendor}:{kind}"] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            by_vendor: Counter = Counter()
+            for key, count in self.requests.items():
+                by_vendor[key.split(" ", 1)[0]] += count
+            return {
+                "requests": dict(self.requests),
+                "requests_by_vendor": dict(by_vendor),
+                "created": dict(self.created),
+            }
+
+    def reset(self) -> None:
+        """Forget every object, counter, fault and callback (between tests)."""
+        with self.lock:
+            self.requests.clear()
+            self.created.clear()
+            self.faults.clear()
+            self.callbacks.clear()
+            for hook in self.reset_hooks:
+                hook()
+
+    # -- faults -----------------------------------------------------------------------------------
+    def vendor_dependency(self, vendor: str, error_body: ErrorBodyFactory) -> Callable:
+        """A FastAPI dependency for a vendor router: counts the request, then applies any injected fault."""
+        self.error_bodies[vendor] = error_body
+
+        async def count_and_inject(request: Request) -> None:
+            route = request.scope.get("route")
+            template = getattr(route, "path", request.url.path)
+            with self.lock:
+                self.requests[f"{vendor} {request.method} {template}"] += 1
+                fault = next(
+                    (f for f in self.faults if f.matches(vendor, request.method, request.url.path)), None
+                )
+                if fault is not None:
+                    fault.times -= 1
+            if fault is not None:
+                response = error_body(fault.status, fault.message)
+                if fault.retry_after is not None:
+                    response.headers["Retry-After"] = f"{fault.retry_after:g}"
+                raise FaultInjected(response)
+
+        return count_and_inject
+
+    def add_fault(self, fault: Fault) -> None:
+        with self.lock:
+            self.faults.append(fault)
+
+    # -- signed, expiring links -------------------------------------------------------------------
+    def sign_path(self, path: str, ttl_seconds: int | None = None) -> str:
+        """An absolute URL to `path` that stops working after `ttl_seconds` (like a vendor's signed link)."""
+        expires = int(time.time() + (ttl_seconds or self.settings.link_ttl_seconds))
+        signature = self._link_signature(path, expires)
+        return f"{self.settings.public_url.rstrip('/')}{path}?expires={expires}&signature={signature}"
+
+    def link_is_valid(self, path: str, expires: int, signature: str) -> bool:
+        expected = self._link_signature(path, expires)
+        return hmac.compare_digest(expected, signature) and time.time() < expires
+
+    def _link_signature(self, path: str, expires: int) -> str:
+        return hmac.new(self.link_secret, f"{path}|{expires}".encode(), hashlib.sha256).hexdigest()
+
+    # -- timing -----------------------------------------------------------------------------------
+    def stages_elapsed(self, started_at: float) -> int:
+        """How many processing stages have passed since `started_at` (each lasts `step_seconds`)."""
+        step = self.settings.step_seconds
+        if step <= 0:
+            return 1_000_000
+        return int((time.monotonic() - started_at) / step)
+
+    # -- callbacks --------------------------------------------------------------------------------
+    async def post_callback(
+        self, vendor: str, url: str, body: bytes, headers: dict[str, str]
+    ) -> SentCallback:
+        """POST a webhook to a user's URL and remember it; failures are recorded, never raised."""
+        sent = SentCallback(vendor=vendor, url=url, body=body, headers=headers, status_code=None)
+        try:
+            async with httpx.AsyncClient(timeout=self.settings.callback_timeout_seconds) as client:
+                response = await client.post(url, content=body, headers=headers)
+            sent.status_code = response.status_code
+        except httpx.HTTPError as exc:
+            sent.error = f"{type(exc).__name__}: {exc}"
+        with self.lock:
+            self.callbacks.append(sent)
+        return sent
+
+    def fire_callback(self, vendor: str, url: str, body: bytes, headers: dict[str, str]) -> None:
+        """Schedule a webhook POST without blocking the request that caused it."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            threading.Thread(
+                target=lambda: asyncio.run(self.post_callback(vendor, url, body, headers)), daemon=True
+            ).start()
+            return
+        loop.create_task(self.post_callback(vendor, url, body, headers))
+
+
+def fault_response_handler(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FaultInjected)
+    return exc.response
+
+
+def json_error(status: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(status_code=status, content=body)
