@@ -60,8 +60,9 @@ class RunningSandbox:
 
 
 @contextlib.contextmanager
-def running_sandbox(step_seconds: float = 0.05, host: str = "127.0.0.1", port: int | None = None,
-                    **settings: object) -> Iterator[RunningSandbox]:
+def running_sandbox(
+    step_seconds: float = 0.05, host: str = "127.0.0.1", port: int | None = None, **settings: object
+) -> Iterator[RunningSandbox]:
     port = port or free_port(host)
     running = RunningSandbox(
         SandboxSettings(step_seconds=step_seconds, public_url=f"http://{host}:{port}", **settings),  # type: ignore[arg-type]

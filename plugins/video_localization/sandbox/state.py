@@ -95,6 +95,7 @@ class Sandbox:
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
     link_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     lock: threading.RLock = field(default_factory=threading.RLock)
+    _pending: set = field(default_factory=set)  # webhook tasks in flight, kept so they are not collected
 
     # -- counters ---------------------------------------------------------------------------------
     def record_created(self, vendor: str, kind: str) -> None:
@@ -197,7 +198,9 @@ class Sandbox:
                 target=lambda: asyncio.run(self.post_callback(vendor, url, body, headers)), daemon=True
             ).start()
             return
-        loop.create_task(self.post_callback(vendor, url, body, headers))
+        task = loop.create_task(self.post_callback(vendor, url, body, headers))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
 
 def fault_response_handler(_request: Request, exc: Exception) -> Response:

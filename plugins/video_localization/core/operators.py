@@ -1,0 +1,125 @@
+"""Base operator for "submit or find a vendor job, then wait for it" steps.
+
+Deferrable by default per `[operators] default_deferrable`: the wait runs in the triggerer and frees the
+worker slot. The status is checked once before deferring (a job already done costs no deferral), and
+the sync path (deferrable=False) polls with the same backoff and the same outcome rules.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from airflow.sdk import BaseOperator, conf
+from airflow.sdk.exceptions import AirflowException
+
+from video_localization.core.errors import VendorError, VendorJobFailed
+from video_localization.core.triggers import PollOutcome, VendorPollingTrigger, next_poll_interval
+
+DEFAULT_WAIT_TIMEOUT = timedelta(hours=12)
+
+
+class VendorWaitTimeout(AirflowException):
+    """The vendor job did not finish before the operator's `wait_timeout`."""
+
+
+class VendorJobOperator(BaseOperator):
+    """Shared wait machinery; subclasses submit, then call `wait_for(...)`."""
+
+    ui_color = "#e8f1fb"
+    vendor: ClassVar[str] = "vendor"
+
+    def __init__(
+        self,
+        *,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        wait_timeout: timedelta | float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = 10.0,
+        max_poll_interval: float = 120.0,
+        poll_backoff: float = 1.5,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.deferrable = deferrable
+        self.wait_timeout = (
+            wait_timeout if isinstance(wait_timeout, timedelta) else timedelta(seconds=wait_timeout)
+        )
+        self.poll_interval = poll_interval
+        self.max_poll_interval = max(max_poll_interval, poll_interval)
+        self.poll_backoff = poll_backoff
+
+    def poll_schedule(self) -> dict[str, Any]:
+        """The trigger kwargs every vendor trigger takes, with an absolute deadline from now."""
+        return {
+            "deadline": time.time() + self.wait_timeout.total_seconds(),
+            "poll_interval": self.poll_interval,
+            "max_poll_interval": self.max_poll_interval,
+            "backoff_factor": self.poll_backoff,
+        }
+
+    def wait_for(
+        self,
+        context: Any,
+        *,
+        check: Callable[[], PollOutcome],
+        trigger: Callable[[], VendorPollingTrigger],
+        ids: dict[str, Any],
+        method_name: str = "execute_complete",
+    ) -> Any:
+        """Check once; if not done, defer to `trigger()` or poll here, then resume in `method_name`."""
+        outcome = check()
+        if not outcome.terminal:
+            if self.deferrable:
+                self.defer(
+                    trigger=trigger(),
+                    method_name=method_name,
+                    timeout=self.wait_timeout + timedelta(minutes=5),
+                )
+            outcome = self._poll_until_terminal(check)
+        event = {
+            "status": "success" if outcome.success else "failed",
+            "message": outcome.message,
+            "vendor_status": outcome.status,
+            "vendor": self.vendor,
+            **ids,
+            **outcome.payload,
+        }
+        return getattr(self, method_name)(context, event)
+
+    def _poll_until_terminal(self, check: Callable[[], PollOutcome]) -> PollOutcome:
+        deadline = time.monotonic() + self.wait_timeout.total_seconds()
+        interval = self.poll_interval
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise VendorWaitTimeout(f"{self.task_id}: vendor job not finished after {self.wait_timeout}")
+            time.sleep(min(interval, remaining))
+            interval = next_poll_interval(interval, self.poll_backoff, self.max_poll_interval)
+            try:
+                outcome = check()
+            except VendorError as error:
+                if not error.retryable:
+                    raise
+                self.log.warning("Polling failed, will poll again: %s", error)
+                continue
+            if outcome.terminal:
+                return outcome
+
+    @staticmethod
+    def raise_for_event(event: dict[str, Any] | None) -> dict[str, Any]:
+        """A trigger event -> the event when it is a success; the vendor's words as an exception otherwise."""
+        if not event:
+            raise AirflowException("resumed without a trigger event")
+        status = event.get("status")
+        message = event.get("message") or ""
+        if status == "success":
+            return event
+        if status == "failed":
+            raise VendorJobFailed(event.get("vendor", "vendor"), message, code=event.get("error_code"))
+        if status == "timeout":
+            raise VendorWaitTimeout(message)
+        if status == "error":
+            raise AirflowException(f"waiting on the vendor failed: {message}")
+        raise AirflowException(f"unknown trigger event: {event!r}")
