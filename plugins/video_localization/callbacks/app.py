@@ -1,0 +1,75 @@
+"""Webhook receiver served by Airflow's api-server (through the plugin) under `/vloc-callbacks`.
+
+Airflow's auth does not cover plugin routes, so nothing here is believed before it is verified: the
+body is size-limited first, then the vendor's signature is checked against the key configured on the
+named connection, and only then is the event accepted (204). A forged, altered or oversized callback
+gets 401/413 and is logged without its body.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from fastapi import FastAPI, HTTPException, Request, Response
+
+from video_localization.panjaya.signature import (
+    MAX_CALLBACK_BYTES,
+    PANJAYA_PUBLIC_KEY_PEM,
+    SIGNATURE_HEADER,
+    CallbackRejected,
+    verified_callback,
+)
+
+log = logging.getLogger(__name__)
+
+KeyResolver = Callable[[str], str]
+
+
+def panjaya_key_from_connection(conn_id: str) -> str:
+    """The PEM on the connection's `callback_public_key` extra, else the key in Panjaya's document."""
+    from airflow.models.connection import Connection  # the api-server reads connections directly
+
+    try:
+        connection = Connection.get_connection_from_secrets(conn_id)
+    except Exception as exc:  # AirflowNotFoundException and secrets backend errors alike
+        raise HTTPException(status_code=404, detail=f"no connection {conn_id!r}") from exc
+    if connection.conn_type != "panjaya":
+        raise HTTPException(status_code=404, detail=f"connection {conn_id!r} is not a Panjaya connection")
+    return connection.extra_dejson.get("callback_public_key") or PANJAYA_PUBLIC_KEY_PEM
+
+
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing (413) anything over `limit` bytes without reading it all into memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(status_code=413, detail=f"body over {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise HTTPException(status_code=413, detail=f"body over {limit} bytes")
+    return bytes(body)
+
+
+def create_callback_app(panjaya_key: KeyResolver = panjaya_key_from_connection) -> FastAPI:
+    app = FastAPI(title="video-localization vendor callbacks", docs_url=None, redoc_url=None)
+
+    @app.post("/panjaya/{conn_id}", status_code=204)
+    async def panjaya_callback(conn_id: str, request: Request) -> Response:
+        body = await read_limited_body(request, MAX_CALLBACK_BYTES)
+        try:
+            payload = verified_callback(body, request.headers.get(SIGNATURE_HEADER), panjaya_key(conn_id))
+        except CallbackRejected as rejected:
+            log.warning("Rejected a Panjaya callback for %s: %s", conn_id, rejected)
+            raise HTTPException(status_code=401, detail=str(rejected)) from None
+        log.info(
+            "Verified Panjaya callback: %s asset=%s version=%s locale=%s",
+            payload.event.value,
+            payload.asset_id,
+            payload.version_id,
+            payload.locale,
+        )
+        return Response(status_code=204)
+
+    return app

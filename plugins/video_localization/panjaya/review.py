@@ -1,0 +1,54 @@
+"""Human review of a dubbed version before paying for its generation: Airflow's ApprovalOperator,
+showing a freshly signed Panjaya studio link to the reviewer.
+
+The link is signed when the task runs (not at parse time, not from XCom), so it is valid for the whole
+review window and is written only into the approval request shown to the reviewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from airflow.providers.standard.operators.hitl import ApprovalOperator
+
+from video_localization.panjaya.hook import PanjayaHook
+
+REVIEW_BODY = """\
+Review the {locale} dub in Panjaya Dubbing Studio, fix what needs fixing, then approve to generate the
+final video (generation is billed). Reject to skip this language.
+
+[Open version {version_id} in the studio]({studio_url}) (link valid for {minutes} minutes)
+"""
+
+
+class PanjayaReviewOperator(ApprovalOperator):
+    """Approve or reject one language's version; on reject its generation and download are skipped."""
+
+    template_fields: Sequence[str] = (*ApprovalOperator.template_fields, "version_id", "locale")
+
+    def __init__(
+        self,
+        *,
+        version_id: str,
+        locale: str,
+        panjaya_conn_id: str = PanjayaHook.default_conn_name,
+        link_minutes: int = 24 * 60,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("subject", "Review the dub before generation")
+        kwargs.setdefault("response_timeout", timedelta(minutes=link_minutes))
+        super().__init__(**kwargs)
+        self.version_id = version_id
+        self.locale = locale
+        self.panjaya_conn_id = panjaya_conn_id
+        self.link_minutes = link_minutes
+
+    def execute(self, context: Any) -> Any:
+        studio_url = PanjayaHook(self.panjaya_conn_id).create_studio_url(self.version_id, self.link_minutes)
+        self.subject = f"Review the {self.locale} dub before generation"
+        self.body = REVIEW_BODY.format(
+            locale=self.locale, version_id=self.version_id, studio_url=studio_url, minutes=self.link_minutes
+        )
+        return super().execute(context)
