@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
+from airflow.sdk.exceptions import AirflowSkipException
 
 from video_localization.panjaya.hook import PanjayaHook
 
@@ -24,9 +25,13 @@ final video (generation is billed). Reject to skip this language.
 
 
 class PanjayaReviewOperator(ApprovalOperator):
-    """Approve or reject one language's version; on reject its generation and download are skipped."""
+    """Approve or reject one language's version; on reject its generation and download are skipped.
 
-    template_fields: Sequence[str] = (*ApprovalOperator.template_fields, "version_id", "locale")
+    `enabled` (templated, so a run's Param can switch it) set false skips the review itself, and the
+    pipeline goes straight on to generation.
+    """
+
+    template_fields: Sequence[str] = (*ApprovalOperator.template_fields, "version_id", "locale", "enabled")
 
     def __init__(
         self,
@@ -35,6 +40,7 @@ class PanjayaReviewOperator(ApprovalOperator):
         locale: str,
         panjaya_conn_id: str = PanjayaHook.default_conn_name,
         link_minutes: int = 24 * 60,
+        enabled: bool | str = True,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("subject", "Review the dub before generation")
@@ -44,8 +50,12 @@ class PanjayaReviewOperator(ApprovalOperator):
         self.locale = locale
         self.panjaya_conn_id = panjaya_conn_id
         self.link_minutes = link_minutes
+        self.enabled = enabled
 
     def execute(self, context: Any) -> Any:
+        if str(self.enabled).lower() not in ("true", "1", "yes"):
+            # Skipped, not failed: the generate step after it runs on `none_failed`.
+            raise AirflowSkipException("human review was not requested for this run")
         studio_url = PanjayaHook(self.panjaya_conn_id).create_studio_url(self.version_id, self.link_minutes)
         self.subject = f"Review the {self.locale} dub before generation"
         self.body = REVIEW_BODY.format(

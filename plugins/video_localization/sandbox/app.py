@@ -92,5 +92,7 @@ def create_app(settings: SandboxSettings | None = None, sandbox: Sandbox | None 
             if exc.name != f"video_localization.sandbox.{name}":
                 raise
             continue
-        module.register(app, sandbox)
+        register = getattr(module, "register", None)
+        if register is not None:  # a vendor package without `register` is not an emulator (yet)
+            register(app, sandbox)
     return app

@@ -1,0 +1,46 @@
+# video-localization: every target bootstraps uv and .venv from uv.lock on a machine with only Python 3.11+.
+SHELL := /bin/bash
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.synced
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+
+.PHONY: demo test lint bench up down sandbox clean
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $(STAMP)
+
+demo: $(STAMP)  ## run localize_video end to end on the sandbox vendors (Airflow on SQLite)
+	$(VENV)/bin/vloc demo
+
+test: $(STAMP)  ## ruff, then pytest (integration tests included)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: $(STAMP)  ## measured figures, side by side (not timed tests)
+	$(VENV)/bin/python -m benchmarks
+
+up: $(STAMP)  ## the sandbox plus Airflow, left running for the UI
+	$(VENV)/bin/vloc up
+
+down: $(STAMP)
+	$(VENV)/bin/vloc down
+
+sandbox: $(STAMP)  ## only the vendor emulators, in the foreground
+	$(VENV)/bin/vloc sandbox
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache

@@ -1,0 +1,248 @@
+"""Start and stop a local stack: the vendor sandbox plus Airflow's components, each its own process.
+
+Used by `vloc demo` (start, run, stop), `vloc up` (start and leave running) and the integration tests.
+Airflow runs on SQLite with the LocalExecutor in its own AIRFLOW_HOME; connections point at the
+sandbox through `AIRFLOW_CONN_*` variables, so nothing is written into a user's own Airflow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from video_localization.sandbox.server import free_port
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+ADMIN_USER = "admin"
+SANDBOX_PANJAYA_KEY = "sandbox-key"
+
+
+def _bin(name: str) -> str:
+    """A console script of this virtualenv (the one running us), falling back to PATH."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+@dataclass
+class Stack:
+    """A sandbox and an Airflow, both on loopback ports; `start()` waits until they answer."""
+
+    home: Path
+    output_dir: Path
+    api_port: int = 0
+    sandbox_port: int = 0
+    sandbox_step_seconds: float = 1.0
+    poll_interval: float = 1.0
+    max_poll_interval: float = 3.0
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.home = self.home.resolve()
+        self.output_dir = self.output_dir.resolve()
+        self.api_port = self.api_port or free_port()
+        self.sandbox_port = self.sandbox_port or free_port()
+        self.password_file = self.home / "passwords.json"
+
+    # -- addresses --------------------------------------------------------------------------------
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://127.0.0.1:{self.sandbox_port}"
+
+    @property
+    def password(self) -> str:
+        return json.loads(self.password_file.read_text())[ADMIN_USER]
+
+    # -- environment ------------------------------------------------------------------------------
+    def env(self) -> dict[str, str]:
+        panjaya = {
+            "conn_type": "panjaya",
+            "host": f"{self.sandbox_url}/panjaya",
+            "password": SANDBOX_PANJAYA_KEY,
+        }
+        env = {
+            **os.environ,
+            "AIRFLOW_HOME": str(self.home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_DIR / "dags"),
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.password_file),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.api_url}/execution/",
+            "AIRFLOW__API__PORT": str(self.api_port),
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__BASE_URL": self.api_url,
+            "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+            "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
+            "AIRFLOW_CONN_PANJAYA_DEFAULT": json.dumps(panjaya),
+            "VLOC_OUTPUT_DIR": str(self.output_dir),
+            "VLOC_POLL_INTERVAL": str(self.poll_interval),
+            "VLOC_MAX_POLL_INTERVAL": str(self.max_poll_interval),
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        env.pop("AIRFLOW__CORE__UNIT_TEST_MODE", None)
+        return env
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        log_path = self.home / "logs" / f"{name}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("ab") as log_file:
+            self.processes[name] = subprocess.Popen(
+                argv,
+                env=self.env(),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: stop() ends it and all its children
+                cwd=PROJECT_DIR,
+            )
+
+    def start_sandbox(self) -> None:
+        self._spawn(
+            "sandbox",
+            [
+                _bin("vloc"),
+                "sandbox",
+                "--port",
+                str(self.sandbox_port),
+                "--step-seconds",
+                str(self.sandbox_step_seconds),
+            ],
+        )
+        self._wait_http(f"{self.sandbox_url}/_sandbox/health", "the vendor sandbox", 30)
+        # The sandbox's callback key, so callbacks it signs verify against the connection.
+        pem = httpx.get(f"{self.sandbox_url}/panjaya/_sandbox/public-key", timeout=5).text
+        self.extra_env["AIRFLOW_CONN_PANJAYA_DEFAULT"] = json.dumps(
+            {
+                "conn_type": "panjaya",
+                "host": f"{self.sandbox_url}/panjaya",
+                "password": SANDBOX_PANJAYA_KEY,
+                "extra": {"callback_public_key": pem},
+            }
+        )
+
+    def migrate(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        if not self.password_file.exists():
+            self.password_file.write_text(json.dumps({ADMIN_USER: secrets.token_urlsafe(12)}))
+        subprocess.run(
+            [_bin("airflow"), "db", "migrate"],
+            env=self.env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=PROJECT_DIR,
+        )
+
+    def start_airflow(self, components: Iterable[str] = AIRFLOW_COMPONENTS) -> None:
+        self.migrate()
+        for component in components:
+            argv = [_bin("airflow"), component]
+            if component == "api-server":
+                argv += ["--port", str(self.api_port), "--host", "127.0.0.1"]
+            self._spawn(component, argv)
+        self.wait_healthy()
+
+    def start(self) -> Stack:
+        self.start_sandbox()
+        self.start_airflow()
+        return self
+
+    def wait_healthy(self, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            self._check_alive()
+            try:
+                health = httpx.get(f"{self.api_url}/api/v2/monitor/health", timeout=5).json()
+                states = {
+                    part: (health.get(part) or {}).get("status")
+                    for part in ("metadatabase", "scheduler", "triggerer", "dag_processor")
+                }
+                if all(state == "healthy" for state in states.values()):
+                    return
+                last = str(states)
+            except (httpx.HTTPError, ValueError) as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            time.sleep(1)
+        raise RuntimeError(
+            f"Airflow did not become healthy in {timeout:.0f} s ({last}); logs: {self.home / 'logs'}"
+        )
+
+    def _check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                tail = self.log_tail(name)
+                raise RuntimeError(f"{name} exited with code {process.returncode}; last log lines:\n{tail}")
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        path = self.home / "logs" / f"{name}.log"
+        if not path.exists():
+            return "(no log)"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def _wait_http(self, url: str, what: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._check_alive()
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{what} did not answer at {url} within {timeout:.0f} s")
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Kill one component's whole process group (for crash tests)."""
+        process = self.processes.pop(name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        process.wait(timeout=30)
+
+    def restart(self, name: str) -> None:
+        argv = [_bin("airflow"), name] if name in AIRFLOW_COMPONENTS else None
+        if argv is None:
+            raise ValueError(f"cannot restart {name}")
+        self._spawn(name, argv)
+
+    def stop(self) -> None:
+        """SIGTERM every process group, then SIGKILL what is left after a grace period."""
+        for process in self.processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        self.processes.clear()
+
+    def remove_home(self) -> None:
+        shutil.rmtree(self.home, ignore_errors=True)
