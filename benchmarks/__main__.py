@@ -1,0 +1,137 @@
+"""`make bench`: measured figures, each side by side with the naive alternative in the same run.
+
+Not tests: these machines are noisy, so nothing here asserts a time. Each benchmark prints what it
+measured and the ratio, and the numbers go into the closing notes.
+
+1. Download memory: `core.storage.stream_to_storage` (chunks to a temp file) against reading the whole
+   body into memory (`response.content`), on the same file served by the sandbox. Peak Python
+   allocations (tracemalloc).
+2. Polling cost: N concurrent status polls on the event loop's one shared `AsyncClient` against a new
+   client per poll (what a trigger that builds its own client does). Wall time and new connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import shutil
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import httpx
+
+from video_localization.core.http import VendorApi, shared_async_client
+from video_localization.core.storage import as_storage_path, stream_to_storage
+from video_localization.sandbox.server import running_sandbox
+
+DOWNLOAD_SIZES_MB = (16, 64, 256)
+POLLS = 200
+CONCURRENCY = 20
+
+
+def _peak_allocated(fn) -> tuple[float, float]:
+    gc.collect()
+    tracemalloc.start()
+    started = time.perf_counter()
+    fn()
+    elapsed = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20, elapsed
+
+
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def bench_download(base_url: str, media_dir: Path, work: Path) -> None:
+    """Peak memory must stay flat as the file grows when streaming, and grow with it when not."""
+    api = VendorApi("bench", base_url)
+    print("download: peak Python allocations (tracemalloc) and wall time (separate run, no tracing)")
+    try:
+        for size_mb in DOWNLOAD_SIZES_MB:
+            name = f"bench-{size_mb}.bin"
+            (media_dir / name).write_bytes(b"\0\0\0\x18ftypmp42" + b"\x5a" * (size_mb * 2**20))
+            url = f"{base_url}/_sandbox/media/{name}"
+
+            def streamed(url: str = url) -> None:
+                stream_to_storage(api, url, as_storage_path(work) / "streamed.bin")
+
+            def naive(url: str = url) -> None:
+                (work / "naive.bin").write_bytes(httpx.get(url, timeout=60).content)
+
+            try:
+                streamed()  # warm-up: first-use imports and pool set-up are not the download's cost
+                streamed_peak, _ = _peak_allocated(streamed)
+                naive_peak, _ = _peak_allocated(naive)
+                streamed_time, naive_time = _timed(streamed), _timed(naive)
+            finally:
+                (media_dir / name).unlink()
+            print(
+                f"  {size_mb:4d} MiB  stream_to_storage peak {streamed_peak:7.1f} MiB {streamed_time:5.2f} s"
+                f"  | response.content peak {naive_peak:7.1f} MiB {naive_time:5.2f} s"
+                f"  | memory ratio {naive_peak / max(streamed_peak, 0.01):4.1f}x"
+            )
+    finally:
+        api.close()
+
+
+async def _polls(url: str, shared: bool) -> tuple[float, int]:
+    connections = 0
+
+    async def on_connect(_request: httpx.Request) -> None:
+        return None
+
+    limiter = asyncio.Semaphore(CONCURRENCY)
+
+    async def one() -> None:
+        nonlocal connections
+        async with limiter:
+            if shared:
+                client = shared_async_client()
+                await client.get(url)
+            else:
+                async with httpx.AsyncClient() as client:
+                    connections += 1
+                    await client.get(url)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(POLLS)))
+    elapsed = time.perf_counter() - started
+    if shared:
+        pool = shared_async_client()._transport._pool  # type: ignore[attr-defined]
+        connections = len(pool.connections)
+        await shared_async_client().aclose()
+    del on_connect
+    return elapsed, connections
+
+
+def bench_polling(base_url: str) -> None:
+    url = f"{base_url}/_sandbox/health"
+    shared_time, shared_conns = asyncio.run(_polls(url, shared=True))
+    fresh_time, fresh_clients = asyncio.run(_polls(url, shared=False))
+    print(f"{POLLS} status polls, {CONCURRENCY} at a time")
+    print(f"  one shared AsyncClient per loop: {shared_time:5.2f} s, {shared_conns} pooled connections")
+    print(f"  a new AsyncClient per poll     : {fresh_time:5.2f} s, {fresh_clients} clients built")
+    print(f"  time ratio per-poll/shared: {fresh_time / max(shared_time, 1e-6):.1f}x")
+
+
+def main() -> None:
+    from video_localization.core.paths import media_dir
+
+    work = Path(tempfile.mkdtemp(prefix="vloc-bench-"))
+    try:
+        with running_sandbox(step_seconds=0.05) as sandbox:
+            bench_download(sandbox.url, media_dir(), work)
+            print()
+            bench_polling(sandbox.url)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
