@@ -111,7 +111,7 @@ def localize_video() -> None:
         document = localize.build_manifest(
             plan,
             asset,
-            list(results),
+            localize.as_result_list(results),
             {
                 "dag_id": dag_run.dag_id,
                 "run_id": dag_run.run_id,

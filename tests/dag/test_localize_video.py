@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,59 @@ def test_form_schema_refuses_a_target_only_language_as_source(localize_dag, panj
     with pytest.raises(ParamValidationError, match="th-TH"):
         localize_dag.test(run_conf={"source_language": "th-TH", "output_location": str(tmp_path)})
     assert panjaya_env.counters()["requests_by_vendor"] == {}
+
+
+def test_manifest_summary_is_posted_to_the_users_http_connection(
+    localize_dag, panjaya_env, tmp_path, monkeypatch
+):
+    """`notify_conn_id` names an ordinary HTTP connection; the summary (ids, counts, no media) is POSTed."""
+    received: list[dict] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_args) -> None:
+            return None
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_DELIVERY_HOOK",
+        json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": server.server_port, "schema": "http"}),
+    )
+    try:
+        run = localize_dag.test(
+            run_conf={
+                "source": str(media_dir() / "sample.mp4"),
+                "source_language": "en-US",
+                "target_languages": ["de-DE"],
+                "output_location": str(tmp_path),
+                "notify_conn_id": "delivery_hook",
+            }
+        )
+    finally:
+        server.shutdown()
+    assert run.state == DagRunState.SUCCESS, _states(run)
+    assert len(received) == 1
+    summary = received[0]
+    assert summary["run_id"] == run.run_id
+    assert summary["delivered"] == ["de-DE"]
+    assert summary["files"] == 2
+    assert summary["manifest"].endswith(f"{run.run_id}/manifest.json")
+
+
+def test_without_notify_connection_the_notification_is_skipped(localize_dag, panjaya_env, tmp_path):
+    run = localize_dag.test(
+        run_conf={
+            "source": str(media_dir() / "sample.mp4"),
+            "source_language": "en-US",
+            "target_languages": ["it-IT"],
+            "output_location": str(tmp_path),
+        }
+    )
+    assert run.state == DagRunState.SUCCESS, _states(run)
+    assert _states(run)[("notify", -1)] == "skipped"

@@ -215,6 +215,15 @@ def language_jobs(plan: dict[str, Any], asset: dict[str, Any]) -> list[dict[str,
     ]
 
 
+def as_result_list(results: Any) -> list[dict[str, Any]]:
+    """The mapped downloads' results as a list (Airflow hands over one dict when one language ran)."""
+    if results is None:
+        return []
+    if isinstance(results, dict):
+        return [results]
+    return [result for result in results if result]
+
+
 def build_manifest(
     plan: dict[str, Any], asset: dict[str, Any], results: list[dict[str, Any]], run: dict[str, Any]
 ) -> dict[str, Any]:
