@@ -108,7 +108,8 @@ class VendorApi:
 
     `auth_headers` is called for every attempt, so a hook can refresh a token between attempts.
     `check` (per call) lets a vendor that answers HTTP 200 with an error code (Akool) raise a
-    `VendorError`; a retryable one is retried like a 503.
+    `VendorError`; a retryable one is retried, and after a create only when the check also set
+    `vendor_did_not_act = True` on it (the vendor's code proves nothing was made, like a 503).
     """
 
     def __init__(
@@ -167,9 +168,12 @@ class VendorApi:
             return False
         if not creates:
             return True
-        # A create is resent only when the vendor cannot have acted on it.
-        return error.status_code in _SAFE_TO_RESEND_STATUSES or (
-            error.status_code is None and bool(getattr(error, "connect_failed", False))
+        # A create is resent only when the vendor cannot have acted on it: a 429/503, a connection that
+        # never opened, or an answer the vendor's `check` marked `vendor_did_not_act` (Akool's "try again").
+        return (
+            error.status_code in _SAFE_TO_RESEND_STATUSES
+            or (error.status_code is None and bool(getattr(error, "connect_failed", False)))
+            or bool(getattr(error, "vendor_did_not_act", False))
         )
 
     def _transport_error(self, exc: httpx.TransportError, method: str, path: str) -> VendorError:
