@@ -1,0 +1,357 @@
+"""Submitting Akool translations once per task instance and language, whatever retries happen around it.
+
+Akool takes no idempotency key, echoes no client reference and has no list endpoint, so a job can only
+be found again by the `_id` its create answered. The guarantee is built from:
+
+1. `core.submit_once` per language, keyed `akool_video_model_id:<tag>` in Airflow's durable task state
+   store: a retry reattaches to the job an earlier try recorded (unless it failed, or its result is past
+   Akool's 7-day lifetime: then a retry pays for a fresh one, which is what the user retried for).
+2. A write-ahead marker `akool_create_sent:<tag>` set just before each create and closed when Akool
+   answers. A marker still open on a retry means an earlier create may have reached Akool without its
+   `_id` being recorded (worker crash, read timeout, a 5xx after the request was sent):
+   - with lipsync, the create is sent again: Akool refuses a second lip-synced translation of the same
+     video into the same language (1202), so it cannot be paid twice;
+   - without lipsync, the task stops (`AkoolSubmitUnconfirmed`) instead of possibly paying twice, unless
+     `resubmit_unconfirmed=True`; a user who finds the job in Akool's dashboard passes its `_id` in
+     `video_model_ids` to reattach.
+3. 1202 is read as "already submitted": the job recorded for that language is reattached to; when none
+   is recorded (the window above, or an earlier DAG run), the task stops with `AkoolJobAlreadyExists`
+   naming the language, because Akool offers no way to look the job up.
+
+The window that remains: a non-lipsync create that reached Akool while its answer was lost is detected
+(not paid twice by default) but cannot be reattached automatically.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from video_localization.akool.hook import AkoolApiError, AkoolHook, AkoolLipsyncRepeated, akool_error
+from video_localization.akool.models import (
+    LIPSYNC_REPEATED,
+    RESULT_LIFETIME,
+    SUCCESS_CODE,
+    VENDOR,
+    CreateAnswer,
+    TargetResult,
+    VideoJob,
+    VideoStatus,
+    parse,
+)
+from video_localization.akool.validation import TranslationPlan
+from video_localization.core.errors import InvalidInputError, VendorError, VendorResponseError
+from video_localization.core.submit_once import STATE_RETENTION_DAYS, idempotency_reference, submit_once
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND_CODE = 1008
+
+
+def job_state_key(tag: str) -> str:
+    return f"akool_video_model_id:{tag}"
+
+
+def sent_state_key(tag: str) -> str:
+    return f"akool_create_sent:{tag}"
+
+
+class AkoolSubmitUnconfirmed(AirflowFailException):
+    """An earlier try's create may have reached Akool, but its job id was never recorded."""
+
+
+class AkoolJobAlreadyExists(AirflowFailException):
+    """Akool answered 1202 (a lip-synced job exists) for a language this task has no job id for."""
+
+
+@dataclass
+class Submission:
+    """Each language's job id, and how it was obtained (submitted, state_store, given)."""
+
+    video_model_ids: dict[str, str] = field(default_factory=dict)
+    how: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def created(self) -> list[str]:
+        return [tag for tag, how in self.how.items() if how == "submitted"]
+
+
+class _Store:
+    """The task state store (absent outside a real task: then nothing survives a crash, and we say so)."""
+
+    def __init__(self, context: Any) -> None:
+        self.store = context.get("task_state_store") if hasattr(context, "get") else None
+
+    def get(self, key: str) -> Any:
+        return self.store.get(key) if self.store is not None else None
+
+    def set(self, key: str, value: Any) -> None:
+        if self.store is not None:
+            self.store.set(key, value, retention=timedelta(days=STATE_RETENTION_DAYS))
+
+
+class _TagError(Exception):
+    """Carries one language's failure out of the batch (raised again, as is, for that language)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Submitter:
+    def __init__(
+        self,
+        context: Any,
+        hook: AkoolHook,
+        plan: TranslationPlan,
+        *,
+        one_request: bool,
+        resubmit_unconfirmed: bool,
+    ) -> None:
+        self.context = context
+        self.hook = hook
+        self.plan = plan
+        self.one_request = one_request
+        self.resubmit_unconfirmed = resubmit_unconfirmed
+        self.store = _Store(context)
+        self._jobs: dict[str, VideoJob | None] = {}
+        self._outcomes: dict[str, str | BaseException] = {}
+        self.created_here: set[str] = set()  # languages whose job this submission created
+
+    # -- what is known of a job ---------------------------------------------------------------------
+    def job(self, job_id: str) -> VideoJob | None:
+        """The job, read once per submission; None when Akool does not know it (1008)."""
+        if job_id not in self._jobs:
+            try:
+                self._jobs[job_id] = self.hook.get_video_info(job_id)
+            except VendorError as error:
+                if error.code != NOT_FOUND_CODE:
+                    raise
+                self._jobs[job_id] = None
+        return self._jobs[job_id]
+
+    def reusable(self, job_id: str) -> bool:
+        """A job a retry may reattach to: known, not failed, and (once completed) not past its lifetime."""
+        job = self.job(job_id)
+        if job is None or job.video_status is VideoStatus.FAILED:
+            return False
+        created = job.created_at
+        return not (
+            job.video_status is VideoStatus.COMPLETED
+            and created is not None
+            and datetime.now(UTC) - created > RESULT_LIFETIME
+        )
+
+    # -- the write-ahead marker --------------------------------------------------------------------
+    def _mark(self, tags: list[str], state: str) -> None:
+        now = datetime.now(UTC).isoformat()
+        for tag in tags:
+            self.store.set(
+                sent_state_key(tag), {"state": state, "at": now, "request": self.plan.fingerprint()}
+            )
+
+    def check_unconfirmed(self, tag: str) -> None:
+        """`submit_once`'s `find_existing`: never finds (no list endpoint); stops on an unconfirmed create."""
+        marker = self.store.get(sent_state_key(tag))
+        if not isinstance(marker, Mapping) or marker.get("state") != "sent":
+            return None
+        when = marker.get("at", "an earlier try")
+        if self.plan.lipsync:
+            log.warning(
+                "A create for %s sent at %s was never answered; sending it again "
+                "(Akool refuses a second lipsync of the same video and language with 1202)",
+                tag,
+                when,
+            )
+            return None
+        if self.resubmit_unconfirmed:
+            log.warning(
+                "A create for %s sent at %s was never answered; resubmitting as resubmit_unconfirmed=True "
+                "asks (Akool may now translate, and charge for, this language twice)",
+                tag,
+                when,
+            )
+            return None
+        raise AkoolSubmitUnconfirmed(
+            f"a create for {tag} was sent to Akool at {when} but its answer (the job id) never arrived, so "
+            "Akool may already be translating it; Akool has no list endpoint to find that job. Look it up "
+            "in Akool's dashboard and pass video_model_ids={"
+            f"{tag!r}: '<_id>'" + "} to reattach, or set resubmit_unconfirmed=True to accept paying twice"
+        )
+
+    # -- creating ------------------------------------------------------------------------------------
+    def job_id(self, tag: str, needed: list[str]) -> str:
+        """`submit_once`'s `submit` for `tag`: the first call of a batch sends the create for all of it."""
+        if tag not in self._outcomes:
+            self._create([tag, *[t for t in needed if t != tag and t not in self._outcomes]])
+        outcome = self._outcomes[tag]
+        if isinstance(outcome, BaseException):
+            raise _TagError(outcome)
+        return outcome
+
+    def _create(self, tags: list[str]) -> None:
+        if not self.one_request:
+            tags = tags[:1]
+        self._mark(tags, "sent")
+        try:
+            answer = self.hook.create_translation(self.plan.request(tags))
+        except AkoolLipsyncRepeated as error:
+            self._mark(tags, "answered")
+            for tag in tags:
+                self._outcomes[tag] = self._already_submitted(tag, error)
+            return
+        except AkoolApiError as error:
+            if getattr(error, "vendor_did_not_act", False):
+                self._mark(tags, "answered")
+            raise
+        self._mark(tags, "answered")
+        self._read_answer(tags, answer)
+        # Record every created job now, not only the one `submit_once` asked for: a crash further down
+        # the loop must not lose the others.
+        for tag in tags:
+            outcome = self._outcomes[tag]
+            if isinstance(outcome, str):
+                self.store.set(job_state_key(tag), outcome)
+
+    def _read_answer(self, tags: list[str], answer: CreateAnswer) -> None:
+        if len(tags) == 1 and not answer.all_results:
+            job = answer.data
+            self._check_language(tags[0], job.language)
+            self._created(tags[0], job)
+            return
+        results = answer.all_results or []
+        for result in results:
+            tag = self.plan.tag_of(result.language or "")
+            if tag is None or tag not in tags:
+                raise VendorResponseError(VENDOR, "all_results entry for a language not asked for", result)
+            outcome = self._target_outcome(tag, result)
+            if isinstance(outcome, VideoJob):
+                self._created(tag, outcome)
+            else:
+                self._outcomes[tag] = outcome
+        missing = [tag for tag in tags if tag not in self._outcomes]
+        if missing:
+            error = VendorResponseError(
+                VENDOR, f"createbytranslate answer without a result for {', '.join(missing)}", answer
+            )
+            for tag in missing:
+                self._outcomes[tag] = error
+
+    def _created(self, tag: str, job: VideoJob) -> None:
+        self._outcomes[tag] = job.id
+        self._jobs[job.id] = job  # its state as created: a reattach check needs no extra read
+        self.created_here.add(tag)
+
+    def _target_outcome(self, tag: str, result: TargetResult) -> VideoJob | str | BaseException:
+        if result.code == SUCCESS_CODE:
+            job = parse(VideoJob, result.data, f"createbytranslate result for {tag}")
+            self._check_language(tag, job.language)
+            return job
+        error = akool_error(result.code, result.msg, result.model_dump(), what=f"language {tag}")
+        if result.code == LIPSYNC_REPEATED:
+            return self._already_submitted(tag, error)
+        return error
+
+    def _check_language(self, tag: str, language: str | None) -> None:
+        if language is not None and language != self.plan.targets[tag]:
+            raise VendorResponseError(
+                VENDOR, f"created job language (asked for {self.plan.targets[tag]!r})", language
+            )
+
+    def _already_submitted(self, tag: str, error: VendorError) -> str | BaseException:
+        """1202: a lip-synced job exists. Reattach to the one recorded for `tag`, if it is still good."""
+        recorded = self.store.get(job_state_key(tag))
+        if (
+            recorded
+            and (job := self.job(str(recorded))) is not None
+            and job.video_status is not VideoStatus.FAILED
+        ):
+            log.info("Akool answered 1202 for %s: reattaching to the recorded job %s", tag, recorded)
+            return str(recorded)
+        return AkoolJobAlreadyExists(
+            f"Akool already has a lip-synced translation of this video into {tag} "
+            f"(code 1202: {error.message}); "
+            "this task has no record of its job id (an earlier run, or a try whose create answer was lost) "
+            "and Akool has no list endpoint to find it. Pass video_model_ids={"
+            f"{tag!r}: '<_id from Akool's dashboard>'" + "} to reattach, or translate without lipsync"
+        )
+
+    # -- given ids -----------------------------------------------------------------------------------
+    def adopt(self, tag: str, video_model_id: str) -> None:
+        """A job id the user gave for `tag`: it must exist and be a translation into that language."""
+        job = self.job(video_model_id)
+        if job is None:
+            raise InvalidInputError("video_model_ids", {tag: video_model_id}, "ids of existing Akool jobs")
+        if job.language is not None and job.language != self.plan.targets[tag]:
+            raise InvalidInputError(
+                "video_model_ids",
+                {tag: video_model_id},
+                f"a job translating into {self.plan.targets[tag]!r}",
+                f"that job translates into {job.language!r}",
+            )
+        self.store.set(job_state_key(tag), video_model_id)
+
+
+def submit_translations(
+    context: Any,
+    hook: AkoolHook,
+    plan: TranslationPlan,
+    *,
+    one_request: bool = True,
+    given_ids: Mapping[str, str] | None = None,
+    resubmit_unconfirmed: bool = False,
+    on_submitted: Callable[[dict[str, str]], None] | None = None,
+) -> Submission:
+    """Each target language's job id: given, recorded by an earlier try, or created now (once)."""
+    submitter = _Submitter(
+        context, hook, plan, one_request=one_request, resubmit_unconfirmed=resubmit_unconfirmed
+    )
+    submission = Submission()
+    for tag, video_model_id in (given_ids or {}).items():
+        submitter.adopt(tag, video_model_id)
+        submission.video_model_ids[tag] = video_model_id
+        submission.how[tag] = "given"
+    reference = idempotency_reference(context)
+    remaining = [tag for tag in plan.targets if tag not in submission.video_model_ids]
+    needed = [
+        tag
+        for tag in remaining
+        if not ((recorded := submitter.store.get(job_state_key(tag))) and submitter.reusable(str(recorded)))
+    ]
+    failures: list[tuple[str, BaseException]] = []
+    for tag in remaining:
+        try:
+            result = submit_once(
+                context,
+                state_key=job_state_key(tag),
+                reference=f"{reference}:{tag}",
+                submit=lambda tag=tag: submitter.job_id(tag, needed),
+                find_existing=lambda _reference, tag=tag: submitter.check_unconfirmed(tag),
+                is_reusable=submitter.reusable,
+            )
+        except _TagError as failure:
+            failures.append((tag, failure.error))
+            continue
+        submission.video_model_ids[tag] = result.job_id
+        submission.how[tag] = "submitted" if tag in submitter.created_here else result.how
+    if on_submitted is not None and submission.video_model_ids:
+        on_submitted(dict(submission.video_model_ids))
+    if failures:
+        _raise_all(failures, submission)
+    return submission
+
+
+def _raise_all(failures: list[tuple[str, BaseException]], submission: Submission) -> None:
+    """One language's error as is; several in one message (kept non-retryable if any of them is)."""
+    if len(failures) == 1:
+        raise failures[0][1]
+    message = "; ".join(f"{tag}: {error}" for tag, error in failures)
+    if submission.video_model_ids:
+        message += f" (jobs kept for {', '.join(submission.video_model_ids)})"
+    fatal = any(isinstance(error, AirflowFailException) for _, error in failures)
+    raise (AirflowFailException if fatal else AirflowException)(message) from failures[0][1]
