@@ -2,8 +2,9 @@
 
 Airflow's auth does not cover plugin routes, so nothing here is believed before it is verified: the
 body is size-limited first, then the vendor's signature is checked against the key configured on the
-named connection, and only then is the event accepted (204). A forged, altered or oversized callback
-gets 401/413 and is logged without its body.
+named connection, and only then is the event accepted (Panjaya 204; Akool 200, which it requires, after
+its envelope is also decrypted with the connection's clientSecret). A forged, altered, stale or
+oversized callback gets 401/413 and is logged without its body.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import logging
 from collections.abc import Callable
 
 from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
 
+from video_localization.akool.webhook import (
+    MAX_WEBHOOK_BYTES,
+    WebhookKeyError,
+    WebhookRejected,
+    credentials_from_connection,
+    verified_event,
+)
 from video_localization.panjaya.signature import (
     MAX_CALLBACK_BYTES,
     PANJAYA_PUBLIC_KEY_PEM,
@@ -24,6 +33,7 @@ from video_localization.panjaya.signature import (
 log = logging.getLogger(__name__)
 
 KeyResolver = Callable[[str], str]
+AkoolCredentialsResolver = Callable[[str], tuple[str, str]]
 
 
 def panjaya_key_from_connection(conn_id: str) -> str:
@@ -52,7 +62,18 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def create_callback_app(panjaya_key: KeyResolver = panjaya_key_from_connection) -> FastAPI:
+def akool_credentials_from_connection(conn_id: str) -> tuple[str, str]:
+    """(clientId, clientSecret) of the named Akool connection; 404 when there is none to use."""
+    try:
+        return credentials_from_connection(conn_id)
+    except LookupError as missing:
+        raise HTTPException(status_code=404, detail=str(missing)) from None
+
+
+def create_callback_app(
+    panjaya_key: KeyResolver = panjaya_key_from_connection,
+    akool_credentials: AkoolCredentialsResolver = akool_credentials_from_connection,
+) -> FastAPI:
     app = FastAPI(title="video-localization vendor callbacks", docs_url=None, redoc_url=None)
 
     @app.post("/panjaya/{conn_id}", status_code=204)
@@ -71,5 +92,22 @@ def create_callback_app(panjaya_key: KeyResolver = panjaya_key_from_connection) 
             payload.locale,
         )
         return Response(status_code=204)
+
+    @app.post("/akool/{conn_id}")
+    async def akool_webhook(conn_id: str, request: Request) -> Response:
+        """Akool wants HTTP 200 (else it sends again): only for a verified, decrypted job update."""
+        body = await read_limited_body(request, MAX_WEBHOOK_BYTES)
+        client_id, client_secret = akool_credentials(conn_id)
+        try:
+            event = verified_event(body, client_id, client_secret)
+        except WebhookRejected as rejected:
+            log.warning("Rejected an Akool webhook for %s: %s", conn_id, rejected)
+            raise HTTPException(status_code=401, detail=str(rejected)) from None
+        except WebhookKeyError as unusable:
+            log.error("Akool webhooks for %s cannot be decrypted: %s", conn_id, unusable)
+            detail = "the connection's clientId/clientSecret cannot decrypt Akool webhooks"
+            raise HTTPException(status_code=500, detail=detail) from None
+        log.info("Verified Akool webhook: job %s is %s (%s)", event.id, event.status.word, event.type)
+        return JSONResponse({"code": 1000, "msg": "OK"})
 
     return app
