@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import BaseSensorOperator, conf
-
-from video_localization.core.operators import VendorJobOperator
+from video_localization.core.sensors import VendorSensor
 from video_localization.core.triggers import PollOutcome
 from video_localization.panjaya.hook import PanjayaHook
+from video_localization.panjaya.models import VENDOR
 from video_localization.panjaya.triggers import (
     PanjayaAssetTrigger,
     PanjayaVersionTrigger,
@@ -20,57 +18,16 @@ from video_localization.panjaya.triggers import (
 )
 
 
-class _PanjayaSensor(BaseSensorOperator):
-    """Pokes with the same outcome rules the triggers use; a vendor-side failure fails the sensor."""
+class _PanjayaSensor(VendorSensor):
+    vendor = VENDOR
 
-    def __init__(
-        self,
-        *,
-        panjaya_conn_id: str = PanjayaHook.default_conn_name,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        max_poll_interval: float = 120.0,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, panjaya_conn_id: str = PanjayaHook.default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.panjaya_conn_id = panjaya_conn_id
-        self.deferrable = deferrable
-        self.max_poll_interval = max(max_poll_interval, float(self.poke_interval))
 
-    def outcome(self) -> PollOutcome:
-        raise NotImplementedError
-
-    def trigger(self, deadline: float) -> Any:
-        raise NotImplementedError
-
-    def poke(self, context: Any) -> bool | Any:
-        outcome = self.outcome()
-        if outcome.terminal:
-            self._result = VendorJobOperator.raise_for_event(
-                {
-                    "status": "success" if outcome.success else "failed",
-                    "message": outcome.message,
-                    "vendor": "panjaya",
-                    **outcome.payload,
-                }
-            )
-        return outcome.terminal
-
-    def execute(self, context: Any) -> Any:
-        if not self.deferrable:
-            super().execute(context)
-            return getattr(self, "_result", None)
-        if self.poke(context):
-            return self._result
-        import time
-
-        self.defer(
-            trigger=self.trigger(time.time() + float(self.timeout)),
-            method_name="execute_complete",
-            timeout=timedelta(seconds=float(self.timeout)),
-        )
-
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
-        return VendorJobOperator.raise_for_event(event)
+    @property
+    def hook(self) -> PanjayaHook:
+        return PanjayaHook(self.panjaya_conn_id)
 
 
 class PanjayaAssetSensor(_PanjayaSensor):
@@ -82,17 +39,14 @@ class PanjayaAssetSensor(_PanjayaSensor):
         super().__init__(**kwargs)
         self.asset_id = asset_id
 
-    def outcome(self) -> PollOutcome:
-        return asset_outcome(PanjayaHook(self.panjaya_conn_id).get_asset(self.asset_id))
+    def job_ids(self) -> dict[str, Any]:
+        return {"asset_id": self.asset_id}
 
-    def trigger(self, deadline: float) -> PanjayaAssetTrigger:
-        return PanjayaAssetTrigger(
-            asset_id=self.asset_id,
-            conn_id=self.panjaya_conn_id,
-            deadline=deadline,
-            poll_interval=float(self.poke_interval),
-            max_poll_interval=self.max_poll_interval,
-        )
+    def outcome(self) -> PollOutcome:
+        return asset_outcome(self.hook.get_asset(self.asset_id))
+
+    def build_trigger(self, **schedule: Any) -> PanjayaAssetTrigger:
+        return PanjayaAssetTrigger(asset_id=self.asset_id, conn_id=self.panjaya_conn_id, **schedule)
 
 
 class PanjayaVersionSensor(_PanjayaSensor):
@@ -105,15 +59,13 @@ class PanjayaVersionSensor(_PanjayaSensor):
         self.version_id = version_id
         self.wait_for = wait_for
 
-    def outcome(self) -> PollOutcome:
-        return version_outcome(PanjayaHook(self.panjaya_conn_id).get_version(self.version_id), self.wait_for)
+    def job_ids(self) -> dict[str, Any]:
+        return {"version_id": self.version_id}
 
-    def trigger(self, deadline: float) -> PanjayaVersionTrigger:
+    def outcome(self) -> PollOutcome:
+        return version_outcome(self.hook.get_version(self.version_id), self.wait_for)
+
+    def build_trigger(self, **schedule: Any) -> PanjayaVersionTrigger:
         return PanjayaVersionTrigger(
-            version_id=self.version_id,
-            wait_for=self.wait_for,
-            conn_id=self.panjaya_conn_id,
-            deadline=deadline,
-            poll_interval=float(self.poke_interval),
-            max_poll_interval=self.max_poll_interval,
+            version_id=self.version_id, wait_for=self.wait_for, conn_id=self.panjaya_conn_id, **schedule
         )
