@@ -1,0 +1,54 @@
+"""ConvertCaptionsOperator: one language's SRT (a dubbing vendor's, or Rev's) -> every requested format."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+from video_localization.core.captions.convert import convert_srt_file
+
+
+class ConvertCaptionsOperator(BaseOperator):
+    """Convert `srt_path` (a path or an object-storage URI) into `<output_dir>/captions/`, locally.
+
+    Returns `{"locale", "source": <srt uri>, "files": [StoredFile dicts], "notes": [...], "converted_at"}`.
+    `notes` lists what a format had to change (SCC captions CEA-608 could only show late). Bad input
+    (a format or language the conversion cannot serve, text a format cannot carry) fails the task with
+    the field, the value and what is allowed, and writes nothing.
+    """
+
+    template_fields: Sequence[str] = ("srt_path", "output_dir", "locale", "formats", "video_stem")
+    ui_color = "#f2f7e8"
+
+    def __init__(
+        self,
+        *,
+        srt_path: str,
+        output_dir: str,
+        locale: str,
+        formats: Sequence[str],
+        video_stem: str = "video",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.srt_path = srt_path
+        self.output_dir = output_dir
+        self.locale = locale
+        self.formats = formats
+        self.video_stem = video_stem
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        notes: list[str] = []
+        files = convert_srt_file(
+            self.srt_path, self.output_dir, self.formats, self.locale, video_stem=self.video_stem, notes=notes
+        )
+        return {
+            "locale": self.locale,
+            "source": str(self.srt_path),
+            "files": files,
+            "notes": notes,
+            "converted_at": datetime.now(UTC).isoformat(),
+        }
