@@ -55,6 +55,17 @@ VOICES: dict[str, dict[str, Any]] = {
     "Alvaro": _ms("es-ES-AlvaroNeural", "es-ES", "male"),
     "Elsa": _ms("it-IT-ElsaNeural", "it-IT", "female"),
     "Diego": _ms("it-IT-DiegoNeural", "it-IT", "male"),
+    # More Microsoft voices, so a fan-out over ten or more languages has a voice for each.
+    "Francisca": _ms("pt-BR-FranciscaNeural", "pt-BR", "female"),
+    "Antonio": _ms("pt-BR-AntonioNeural", "pt-BR", "male"),
+    "Nanami": _ms("ja-JP-NanamiNeural", "ja-JP", "female"),
+    "Keita": _ms("ja-JP-KeitaNeural", "ja-JP", "male"),
+    "Zofia": _ms("pl-PL-ZofiaNeural", "pl-PL", "female"),
+    "Marek": _ms("pl-PL-MarekNeural", "pl-PL", "male"),
+    "Colette": _ms("nl-NL-ColetteNeural", "nl-NL", "female"),
+    "Maarten": _ms("nl-NL-MaartenNeural", "nl-NL", "male"),
+    "Emel": _ms("tr-TR-EmelNeural", "tr-TR", "female"),
+    "Ahmet": _ms("tr-TR-AhmetNeural", "tr-TR", "male"),
 }
 
 
@@ -79,7 +90,10 @@ MODELS: dict[str, dict[str, dict[str, Any]]] = {
         "4.1.0": {
             "style": "dressshirt",
             "gender": "female",
-            "voices": ["Alena", "Jane", "Mia", "Sara", "Katja", "Denise", "Elvira", "Elsa"],
+            "voices": [
+                *("Alena", "Jane", "Mia", "Sara", "Katja", "Denise", "Elvira", "Elsa"),
+                *("Francisca", "Nanami", "Zofia", "Colette", "Emel"),
+            ],
             "shots": {"waist": _shot("HD", **_HD), "full": _shot("FullHD", 1080, 1920)},
         },
     },
@@ -93,7 +107,10 @@ MODELS: dict[str, dict[str, dict[str, Any]]] = {
         "2.0.0": {
             "style": "casual",
             "gender": "male",
-            "voices": ["Filipp", "Ermil", "Guy", "Conrad", "Henri", "Alvaro", "Diego"],
+            "voices": [
+                *("Filipp", "Ermil", "Guy", "Conrad", "Henri", "Alvaro", "Diego"),
+                *("Antonio", "Keita", "Marek", "Maarten", "Ahmet"),
+            ],
             "shots": {"waist": _shot("HD", **_HD), "closeup": _shot("4K", 2160, 2160)},
         },
     },
