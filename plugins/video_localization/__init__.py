@@ -104,7 +104,14 @@ CONNECTION_TYPES = [
         hidden=[],
         relabeling={"login": "Username", "password": "Password"},
         placeholders={"login": "CDNvideo account user"},
-        fields={"account": _text("Account", "Account name in the API path (/accounts/<account>/...)")},
+        fields={
+            "account": _text("Account", "Account name in the API path (/accounts/<account>/...)"),
+            "pacing_dir": _text(
+                "POST pacing folder",
+                "Folder of the ledger that keeps every worker under 10 POSTs a minute (shared by all "
+                "workers; empty = the system temp folder, which covers one machine)",
+            ),
+        },
     ),
     _connection(
         "blendvision",
