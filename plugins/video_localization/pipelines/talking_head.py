@@ -1,0 +1,310 @@
+"""The `talking_head_video` pipeline's logic: Params schema, plan, per-locale jobs, manifest.
+
+Kept out of `dags/` so the DAG file is wiring only. The plan checks a whole request without any call:
+the document's limits, then actor, shot, voices (and their languages), background size and emotion
+against the account's configurations snapshot (`cdnvideo.catalogue`), choosing a voice per locale
+where none was given. The generate operator checks again against the live configurations before it
+spends a request.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow.sdk import Param
+
+from video_localization.cdnvideo.catalogue import load_snapshot
+from video_localization.cdnvideo.models import VENDOR, VIDEO_SIZES, Gender
+from video_localization.cdnvideo.validation import (
+    MAX_SCRIPT_CHARS,
+    MAX_VIDEO_NAME_CHARS,
+    build_request,
+    check_video_name,
+    language,
+    make_actor,
+)
+from video_localization.core.errors import InvalidInputError
+from video_localization.core.languages import normalize_tag, vendor_languages
+from video_localization.core.paths import include_dir
+from video_localization.core.storage import as_storage_path, safe_path_part
+from video_localization.core.validation import Checks, one_of
+from video_localization.pipelines.localize import default_output_location, write_manifest
+
+#: Task ids inside the DAG, recorded in the manifest so every file can be traced to the task that made it.
+GROUP_ID = "per_locale"
+GENERATE_TASK_ID = f"{GROUP_ID}.generate"
+DOWNLOAD_TASK_ID = f"{GROUP_ID}.download"
+SCRIPT_SUFFIXES = (".txt", ".ssml")
+
+
+def sample_scripts() -> dict[str, str]:
+    """`include/scripts/talking_head/<locale>.txt|.ssml`: the form's default scripts."""
+    folder = include_dir() / "scripts" / "talking_head"
+    return {
+        path.stem: path.read_text(encoding="utf-8").strip()
+        for path in sorted(folder.iterdir())
+        if path.suffix in SCRIPT_SUFFIXES
+    }
+
+
+def params() -> dict[str, Param]:
+    """The trigger form: JSON schema so the UI and the REST API refuse malformed values up front."""
+    catalogue = load_snapshot()
+    locales = vendor_languages(VENDOR).targets()
+    shots = sorted(
+        {shot for versions in catalogue.models.values() for m in versions.values() for shot in m.shots}
+    )
+    return {
+        "scripts": Param(
+            sample_scripts(),
+            type="object",
+            minProperties=1,
+            propertyNames={"enum": locales},
+            additionalProperties={"type": "string", "minLength": 1, "maxLength": MAX_SCRIPT_CHARS},
+            title="Scripts",
+            description=(
+                f"One script per locale (plain text, or SSML in <speak>...</speak>), up to "
+                f"{MAX_SCRIPT_CHARS} characters each; one video per locale. Locales: {', '.join(locales)}."
+            ),
+        ),
+        "actor": Param(
+            "Natalia", type="string", minLength=1, examples=sorted(catalogue.models), title="Actor"
+        ),
+        "actor_version": Param(
+            "latest",
+            type="string",
+            minLength=1,
+            title="Actor version",
+            description="A version of the actor, or latest (the newest that fits the other choices).",
+        ),
+        "style": Param(None, type=["string", "null"], title="Style", description="Empty = any style."),
+        "shot": Param("waist", type="string", minLength=1, examples=shots, title="Shot"),
+        "size": Param(
+            None,
+            type=["string", "null"],
+            enum=[*VIDEO_SIZES, None],
+            title="Video size",
+            description="Empty = the size of the actor's shot.",
+        ),
+        "voices": Param(
+            {},
+            type="object",
+            additionalProperties={"type": "string", "minLength": 1},
+            examples=[{"de-DE": "Katja", "en-US": "Sara"}],
+            title="Voices",
+            description="Voice per locale; a locale left out gets one chosen by language and gender.",
+        ),
+        "voice_gender": Param(
+            None,
+            type=["string", "null"],
+            enum=[*(g.value for g in Gender), None],
+            title="Voice gender",
+            description="For voices chosen automatically; empty = the actor's gender.",
+        ),
+        "background": Param(
+            None,
+            type=["string", "null"],
+            examples=sorted(catalogue.backgrounds),
+            title="Background",
+            description="Must exist in the shot's size; empty = green_screen.",
+        ),
+        "emotion": Param(None, type=["string", "null"], title="Emotion", description="Empty = neutral."),
+        "video_name": Param(
+            "Product update",
+            type="string",
+            minLength=1,
+            maxLength=MAX_VIDEO_NAME_CHARS,
+            title="Video name",
+            description=f"Name of the videos at CDNvideo, up to {MAX_VIDEO_NAME_CHARS} characters.",
+        ),
+        "output_location": Param(
+            default_output_location(),
+            type="string",
+            minLength=1,
+            title="Output location",
+            description="Folder or object-storage URI; results land in <location>/<run_id>/<locale>/.",
+        ),
+        "delete_remote": Param(
+            False,
+            type="boolean",
+            title="Delete at CDNvideo once archived",
+            description="Delete each video at the vendor after it has been saved and verified here.",
+        ),
+    }
+
+
+def _blank(value: Any) -> Any:
+    return None if value is None or value == "" else value
+
+
+def _scripts(conf: dict[str, Any], checks: Checks) -> dict[str, str]:
+    """The scripts by canonical locale, in the order given."""
+    scripts = conf.get("scripts")
+    allowed = vendor_languages(VENDOR).targets()
+    if not isinstance(scripts, dict) or not scripts:
+        checks.add(InvalidInputError("scripts", scripts, allowed, "give one script per locale"))
+        return {}
+    result: dict[str, str] = {}
+    for locale, script in scripts.items():
+        found = checks.run(language, locale, "scripts")
+        if found is None:
+            continue
+        if found.tag in result:
+            checks.add(InvalidInputError("scripts", locale, "each locale once", f"{found.tag} given twice"))
+            continue
+        result[found.tag] = script
+    return result
+
+
+def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """Validate a whole request (no vendor call) and answer the small dict every later step reads."""
+    checks = Checks()
+    catalogue = load_snapshot()
+    scripts = _scripts(conf, checks)
+    actor = checks.run(
+        make_actor,
+        conf.get("actor"),
+        conf.get("shot"),
+        version=_blank(conf.get("actor_version")),
+        style=_blank(conf.get("style")),
+        size=_blank(conf.get("size")),
+    )
+    video_name = conf.get("video_name")
+    checks.run(check_video_name, video_name)
+    gender = _blank(conf.get("voice_gender"))
+    if gender is not None:
+        checks.run(one_of, "voice_gender", gender, [g.value for g in Gender])
+    voices = conf.get("voices") or {}
+    if not isinstance(voices, dict):
+        checks.add(InvalidInputError("voices", voices, "an object of locale -> voice name"))
+        voices = {}
+    voices = {normalize_tag(tag): voice for tag, voice in voices.items()}
+    for tag in voices:
+        if tag not in scripts:
+            checks.add(
+                InvalidInputError("voices", tag, list(scripts), "a voice for a locale without a script")
+            )
+    output_location = str(conf.get("output_location") or default_output_location()).strip()
+    if not output_location:
+        checks.add(
+            InvalidInputError("output_location", output_location, "a folder path or object-storage URI")
+        )
+    resolved: dict[str, dict[str, Any]] = {}
+    if actor is not None:
+        for tag, script in scripts.items():
+            with checks.field():
+                _request, match = build_request(
+                    catalogue,
+                    script=script,
+                    video_name=video_name,
+                    actor=actor,
+                    voice=_blank(voices.get(tag)),
+                    locale=tag,
+                    voice_gender=gender,
+                    background=_blank(conf.get("background")),
+                    emotion=_blank(conf.get("emotion")),
+                    fields={"script": f"scripts.{tag}", "voice": f"voices.{tag}", "video_name": "video_name"},
+                )
+                resolved[tag] = match.to_dict()
+    # The same misfit (say, the actor) would be reported once per locale: keep each once.
+    checks.errors = list({str(error): error for error in checks.errors}.values())
+    checks.raise_if_any()
+    assert actor is not None
+    run_dir = as_storage_path(output_location) / safe_path_part(run_id)
+    delete_remote = bool(conf.get("delete_remote"))
+    jobs = [
+        {
+            "locale": tag,
+            "script": script,
+            "actor": actor.model_dump(exclude_none=True),
+            "voice": resolved[tag]["voice"],
+            "background": _blank(conf.get("background")),
+            "emotion": _blank(conf.get("emotion")),
+            "video_name": video_name,
+            "output_dir": str(run_dir / safe_path_part(tag)),
+            "delete_remote": delete_remote,
+        }
+        for tag, script in scripts.items()
+    ]
+    return {
+        "vendor": VENDOR,
+        "locales": list(scripts),
+        "actor": actor.model_dump(exclude_none=True),
+        "video_name": video_name,
+        "resolved": resolved,
+        "jobs": jobs,
+        "run_dir": str(run_dir),
+        "planned_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def build_manifest(
+    plan: dict[str, Any],
+    generated: list[dict[str, Any] | None],
+    results: list[dict[str, Any] | None],
+    run: dict[str, Any],
+) -> dict[str, Any]:
+    """Every locale's files (URI, size, SHA-256), CDNvideo task id, voice, task ids and timings."""
+    made = {item["locale"]: item for item in generated if item}
+    done = {item["locale"]: item for item in results if item}
+    languages = []
+    for map_index, job in enumerate(plan["jobs"]):
+        locale = job["locale"]
+        generation = made.get(locale, {})
+        result = done.get(locale)
+        resolved = plan["resolved"].get(locale, {})
+        languages.append(
+            {
+                "locale": locale,
+                "status": "delivered" if result else "skipped",
+                "task_id": (result or generation).get("job_id"),
+                "voice": resolved.get("voice"),
+                "model_version": resolved.get("version"),
+                "video_name": (result or {}).get("renamed_to") or generation.get("video_name"),
+                "script_characters": len(job["script"]),
+                "files": result["files"] if result else [],
+                "remote_deleted": bool(result and result.get("remote_deleted")),
+                "airflow_tasks": {
+                    "generate": GENERATE_TASK_ID,
+                    "download": DOWNLOAD_TASK_ID,
+                    "map_index": map_index,
+                },
+                "timings": {
+                    "submitted_at": generation.get("submitted_at"),
+                    "processed_at": generation.get("processed_at"),
+                    "downloaded_at": result.get("downloaded_at") if result else None,
+                },
+            }
+        )
+    return {
+        "manifest_version": 1,
+        "dag_id": run["dag_id"],
+        "run_id": run["run_id"],
+        "vendor": plan["vendor"],
+        "actor": plan["actor"],
+        "languages": languages,
+        "timings": {
+            "run_started_at": run.get("started_at"),
+            "planned_at": plan["planned_at"],
+            "manifest_written_at": datetime.now(UTC).isoformat(),
+        },
+    }
+
+
+def save_manifest(plan: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
+    """`<run_dir>/manifest.json` (written like localize_video's), and what the manifest task returns."""
+    stored = write_manifest(plan, manifest)
+    return {"manifest": stored.to_dict(), "summary": manifest_summary(manifest, stored.uri)}
+
+
+def manifest_summary(manifest: dict[str, Any], manifest_uri: str) -> dict[str, Any]:
+    """Ids, counts and the manifest's location: what the DAG returns (no media, no links)."""
+    return {
+        "dag_id": manifest["dag_id"],
+        "run_id": manifest["run_id"],
+        "manifest": manifest_uri,
+        "delivered": [lang["locale"] for lang in manifest["languages"] if lang["status"] == "delivered"],
+        "skipped": [lang["locale"] for lang in manifest["languages"] if lang["status"] != "delivered"],
+        "files": sum(len(lang["files"]) for lang in manifest["languages"]),
+    }

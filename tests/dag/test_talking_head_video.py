@@ -1,0 +1,119 @@
+"""`talking_head_video` end to end through `dag.test()` on the sandbox: files, manifest, no double spend."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["VLOC_POLL_INTERVAL"] = "0.1"
+os.environ["VLOC_MAX_POLL_INTERVAL"] = "0.3"
+
+from airflow.sdk import DagRunState
+
+from video_localization.cdnvideo.auth import TOKENS
+from video_localization.pipelines.talking_head import sample_scripts
+from video_localization.sandbox.cdnvideo import constants as sandbox_constants
+from video_localization.sandbox.server import RunningSandbox
+
+DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
+
+
+@pytest.fixture
+def talking_head_dag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_DIR / "talking_head_video.py"))
+    assert not bag.import_errors, bag.import_errors
+    return bag.get_dag("talking_head_video")
+
+
+@pytest.fixture
+def cdnvideo_env(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RunningSandbox:
+    """`cdnvideo_default` on the sandbox account, a private pacing ledger and output folder."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CDNVIDEO_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "cdnvideo",
+                "host": sandbox.vendor_url("cdnvideo"),
+                "login": sandbox_constants.SANDBOX_USERNAME,
+                "password": sandbox_constants.SANDBOX_PASSWORD,
+                "extra": {
+                    "account": sandbox_constants.SANDBOX_ACCOUNT,
+                    "pacing_dir": str(tmp_path / "pacing"),
+                },
+            }
+        ),
+    )
+    monkeypatch.setenv("VLOC_OUTPUT_DIR", str(tmp_path / "output"))
+    TOKENS.clear()  # the sandbox was reset: tokens of earlier tests are gone
+    return sandbox
+
+
+def _states(dag_run) -> dict[tuple[str, int], str]:
+    return {(ti.task_id, ti.map_index): ti.state for ti in dag_run.get_task_instances()}
+
+
+def test_three_languages_from_the_sample_scripts(talking_head_dag, cdnvideo_env, tmp_path):
+    scripts = sample_scripts()
+    assert sorted(scripts) == ["de-DE", "en-US", "fr-FR"]  # the form's defaults: `vloc demo` runs on them
+    output = tmp_path / "out"
+    run = talking_head_dag.test(
+        run_conf={"output_location": str(output), "voices": {"de-DE": "Katja"}, "delete_remote": True}
+    )
+    assert run.state == DagRunState.SUCCESS, _states(run)
+    states = _states(run)
+    assert {index for (task, index) in states if task == "per_locale.generate"} == {0, 1, 2}
+    mapped = {ti.map_index: ti.rendered_map_index for ti in run.get_task_instances() if ti.map_index >= 0}
+    assert sorted(mapped.values()) == ["de-DE", "en-US", "fr-FR"]  # map_index_template names each locale
+
+    run_dir = output / run.run_id
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["vendor"] == "cdnvideo" and manifest["actor"] == {
+        "name": "Natalia",
+        "version": "latest",
+        "shot": "waist",
+    }
+    languages = {lang["locale"]: lang for lang in manifest["languages"]}
+    assert list(languages) == list(scripts)
+    assert {locale: lang["voice"] for locale, lang in languages.items()} == {
+        "en-US": "Sara",  # chosen: en-US-SaraNeural, the actor's gender
+        "de-DE": "Katja",  # given
+        "fr-FR": "Denise",  # chosen
+    }
+    for locale, language in languages.items():
+        assert language["status"] == "delivered"
+        assert language["remote_deleted"] is True
+        assert language["video_name"] == "Product update"  # renamed from its reference-carrying name
+        assert language["script_characters"] == len(scripts[locale])
+        assert language["airflow_tasks"]["generate"] == "per_locale.generate"
+        assert all(language["timings"][key] for key in ("submitted_at", "processed_at", "downloaded_at"))
+        [entry] = language["files"]
+        path = Path(entry["uri"].removeprefix("file://"))
+        assert path == run_dir / locale / "video.mp4"
+        data = path.read_bytes()
+        assert data[4:8] == b"ftyp"
+        assert len(data) == entry["size_bytes"] and hashlib.sha256(data).hexdigest() == entry["sha256"]
+    counters = cdnvideo_env.counters()
+    assert counters["created"] == {"cdnvideo:task": 3}
+    requests = counters["requests"]
+    assert requests["cdnvideo POST /cdnvideo/app/th-api/v1/accounts/{account}/generate"] == 3
+    assert requests["cdnvideo DELETE /cdnvideo/app/th-api/v1/accounts/{account}/video/{task_id}"] == 3
+    assert requests["cdnvideo PATCH /cdnvideo/app/th-api/v1/accounts/{account}/video/{task_id}"] == 3
+
+
+def test_a_bad_request_fails_at_plan_before_any_vendor_call(talking_head_dag, cdnvideo_env, tmp_path):
+    run = talking_head_dag.test(
+        run_conf={
+            "scripts": {"en-US": "Hello.", "de-DE": "Hallo."},
+            "voices": {"de-DE": "Sara"},  # an English voice for the German script
+            "output_location": str(tmp_path),
+        }
+    )
+    assert run.state == DagRunState.FAILED
+    assert _states(run)[("plan", -1)] == "failed"
+    assert cdnvideo_env.counters()["requests_by_vendor"] == {}
