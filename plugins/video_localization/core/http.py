@@ -223,13 +223,13 @@ class VendorApi:
                 )
                 error = self._evaluate(response, expected, check)
             except httpx.TransportError as exc:
-                error = self._transport_error(exc, method, path)
+                error = self._transport_error(exc, method, _redact_query(path))
             if error is None:
                 return response
             if not self._may_retry(error, creates, attempt):
                 raise error
             wait = self.retry.delay(attempt, error.retry_after)
-            self._log_retry(method, path, error, attempt, wait)
+            self._log_retry(method, _redact_query(path), error, attempt, wait)
             self._sleep(wait)
 
     def _evaluate(
@@ -312,13 +312,13 @@ class VendorApi:
                 )
                 error = self._evaluate(response, expected, check)
             except httpx.TransportError as exc:
-                error = self._transport_error(exc, method, path)
+                error = self._transport_error(exc, method, _redact_query(path))
             if error is None:
                 return response
             if not self._may_retry(error, creates, attempt):
                 raise error
             wait = self.retry.delay(attempt, error.retry_after)
-            self._log_retry(method, path, error, attempt, wait)
+            self._log_retry(method, _redact_query(path), error, attempt, wait)
             await asyncio.sleep(wait)
 
 

@@ -7,6 +7,7 @@ disagree about what "done" means. A sensor only watches: its trigger never cance
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -20,6 +21,10 @@ class VendorSensor(BaseSensorOperator):
     """Subclasses give `outcome()` (one look at the job) and `build_trigger(**schedule)` (same ids)."""
 
     vendor: ClassVar[str] = "vendor"
+    #: Turns a terminal event into the result or the vendor's error (a vendor may add details to it).
+    raise_for_event: ClassVar[Callable[[dict[str, Any] | None], Any]] = staticmethod(
+        VendorJobOperator.raise_for_event
+    )
 
     def __init__(
         self,
@@ -46,7 +51,7 @@ class VendorSensor(BaseSensorOperator):
     def poke(self, context: Any) -> bool:
         outcome = self.outcome()
         if outcome.terminal:
-            self._result = VendorJobOperator.raise_for_event(
+            self._result = self.raise_for_event(
                 {
                     "status": "success" if outcome.success else "failed",
                     "message": outcome.message,
@@ -77,4 +82,4 @@ class VendorSensor(BaseSensorOperator):
         return None
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
-        return VendorJobOperator.raise_for_event(event)
+        return self.raise_for_event(event)

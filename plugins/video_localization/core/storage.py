@@ -87,6 +87,14 @@ def _content_md5(header: str | None) -> str | None:
         return None
 
 
+def _md5_etag(header: str | None) -> str | None:
+    """An S3-style ETag that is the object's MD5 (strong, 32 hex digits); None for any other ETag."""
+    if not header:
+        return None
+    value = header.strip().strip('"').lower()
+    return value if len(value) == 32 and all(c in "0123456789abcdef" for c in value) else None
+
+
 def stream_to_storage(
     api: VendorApi,
     url: str,
@@ -98,8 +106,13 @@ def stream_to_storage(
     expected_md5: str | None = None,
     check_head: Callable[[bytes], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
+    etag_is_md5: bool = False,
 ) -> StoredFile:
-    """Copy `url` to `destination`; raise `DownloadVerificationError` (and leave nothing) on a mismatch."""
+    """Copy `url` to `destination`; raise `DownloadVerificationError` (and leave nothing) on a mismatch.
+
+    `etag_is_md5`: the link is an S3 object whose plain 32-hex `ETag` is its MD5 (a multipart `-N`
+    ETag is not, and is then ignored); the copy is checked against it.
+    """
     destination.parent.mkdir(parents=True, exist_ok=True)
     temporary = destination.parent / f".{destination.name}.{uuid.uuid4().hex}.part"
     sha256 = hashlib.sha256()
@@ -109,6 +122,8 @@ def stream_to_storage(
         with api.stream("GET", url, authenticated=authenticated) as response:
             announced = response.headers.get("Content-Length")
             content_md5 = expected_md5 or _content_md5(response.headers.get("Content-MD5"))
+            if content_md5 is None and etag_is_md5:
+                content_md5 = _md5_etag(response.headers.get("ETag"))
             content_type = response.headers.get("Content-Type")
             with temporary.open("wb") as sink:
                 head_checked = check_head is None
