@@ -409,6 +409,31 @@ def test_multipart_upload_in_any_order(sandbox, client: httpx.Client) -> None:
     assert download(client, file["id"])[1] == SAMPLE
 
 
+def test_parts_may_split_the_file_evenly_but_not_smaller(sandbox, client: httpx.Client) -> None:
+    """The answer gives URLs, not sizes: any split whose parts but the last hold >= ceil(size / parts)."""
+    settings_url = f"{sandbox.vendor_url('blendvision')}/_sandbox/upload-settings"
+    httpx.post(settings_url, json={"part_size_bytes": 50_000, "multipart_threshold_bytes": 0})
+    file = start_upload(client, len(SAMPLE))
+    even = -(-len(SAMPLE) // 3)  # 47 830 bytes each
+    assert complete(client, file, put_parts(file, SAMPLE, even)).status_code == 200
+    assert download(client, file["id"])[1] == SAMPLE
+
+    file = start_upload(client, len(SAMPLE))
+    p1, p2, p3 = file["upload_data"]["parts"]
+    cuts = [0, 1000, even + 1000, len(SAMPLE)]  # part 1 too small, part 2 larger: the total is right
+    etags = [
+        httpx.put(p["presigned_url"], content=SAMPLE[cuts[i] : cuts[i + 1]]).headers["ETag"]
+        for i, p in enumerate((p1, p2, p3))
+    ]
+    listed = [{"part_number": n, "etag": etag} for n, etag in zip((1, 2, 3), etags, strict=True)]
+    body = assert_rpc_error(complete(client, file, listed), 400, 3, "UPLOAD_SIZE_MISMATCH")
+    assert body["details"][0]["metadata"] == {
+        "partNumber": "1",
+        "uploadedBytes": "1000",
+        "minimumBytes": str(even),
+    }
+
+
 def test_default_part_layout_is_one_part_up_to_100_mb(client: httpx.Client) -> None:
     assert len(start_upload(client, 100_000_000)["upload_data"]["parts"]) == 1
     big = start_upload(client, 100_000_001)["upload_data"]["parts"]

@@ -22,8 +22,9 @@ No webhooks: the vendor documents none, so completion is known by polling.
 Inferred: every guess is one constant in `constants.py`, listed in that module's docstring
 (credentials, 403 for a missing org id, error domain and reasons, honoured client `id` with 409
 ALREADY_EXISTS on reuse, unknown fields refused, millisecond decimal scale, both interval ends
-required, language-code casing, file enums, 1-based part numbers and part size, idempotent
-complete-upload, job stage lengths, list paging limits and filters, output file names).
+required, language-code casing, file enums, 1-based part numbers and part size, the smallest part
+(an even split of the file over its URLs), idempotent complete-upload, job stage lengths, list
+paging limits and filters, output file names).
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ Inferred: (the document and the notes are silent; each guess is one constant bel
 - REJECT_SAME_SOURCE_AND_TARGET: an output language equal to the source language is 400.
 - ACCEPTED_FILE_TYPES / ACCEPTED_FILE_SOURCES: the library file enums the emulator takes.
 - FIRST_PART_NUMBER, DEFAULT_PART_SIZE_BYTES, MAX_PARTS: multipart numbering and part size.
+- MIN_PART_IS_EVEN_SPLIT: the upload answer lists part URLs but no part sizes, so a client can only
+  split `size` evenly over them; every part but the last must hold at least ceil(size / parts) bytes
+  (S3's EntityTooSmall scaled to the part count); larger parts (e.g. `part_size_bytes` each) pass too.
 - UPLOAD_COMPLETE_IS_IDEMPOTENT: repeating `:complete-upload` with the same etags answers 200 again.
 - JOB_STAGES_CREATED / JOB_STAGES_PROCESSING: how many sandbox steps each job status lasts.
 - DEFAULT_ITEMS_PER_PAGE / MAX_ITEMS_PER_PAGE / LIST_FILTERS: list paging and the `filter.*` params.
@@ -105,4 +108,5 @@ MULTIPART_THRESHOLD_BYTES = 100 * 1000 * 1000  # found: "a file that exceeds 100
 DEFAULT_PART_SIZE_BYTES = 5 * 1024 * 1024  # found: parts are 5 MiB-5 GiB; the exact size is inferred
 MAX_PARTS = 10_000
 FIRST_PART_NUMBER = 1
+MIN_PART_IS_EVEN_SPLIT = True
 UPLOAD_COMPLETE_IS_IDEMPOTENT = True

@@ -2,8 +2,10 @@
 
 A file is announced with its name and size and gets presigned part URLs (one part up to 100 MB, else
 parts of `part_size_bytes`); each PUT answers an `ETag`; `:complete-upload` checks every part's etag,
-each part's length, the total size and the optional SHA-1 before the file exists. `:download` answers
-an expiring signed link to the bytes. The storage links answer like S3 (XML errors, quoted ETags).
+that no part but the last is smaller than an even split (the answer gives URLs, not sizes, so a client
+can split `size` evenly over the URLs or use larger parts), the total size and the optional SHA-1
+before the file exists. `:download` answers an expiring signed link to the bytes. The storage links
+answer like S3 (XML errors, quoted ETags).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from video_localization.sandbox.blendvision.constants import (
     ACCEPTED_FILE_TYPES,
     FIRST_PART_NUMBER,
     MAX_PARTS,
+    MIN_PART_IS_EVEN_SPLIT,
     REASON_FIELD_VIOLATION,
     REASON_FILE_ALREADY_COMPLETED,
     REASON_FILE_NOT_UPLOADED,
@@ -52,6 +55,11 @@ from video_localization.sandbox.blendvision.store import BlendVisionStore, Libra
 
 _FILE_FIELDS = ("id", "type", "source", "name", "size")
 _VERBS = ("complete-upload", "download")
+
+
+def min_part_bytes(size: int, count: int) -> int:
+    """The fewest bytes a part other than the last may hold (see constants.MIN_PART_IS_EVEN_SPLIT)."""
+    return math.ceil(size / count) if MIN_PART_IS_EVEN_SPLIT else 1
 
 
 def part_path(upload_id: str, part_number: int) -> str:
@@ -253,6 +261,8 @@ class Library:
 
     @staticmethod
     def _check_parts(file: LibraryFile, listed: dict[int, str]) -> None:
+        minimum = min_part_bytes(file.size, len(file.parts))
+        last = max(file.parts)
         for number, part in sorted(file.parts.items()):
             meta = {"partNumber": str(number)}
             if number not in listed:
@@ -276,15 +286,16 @@ class Library:
                     REASON_UPLOAD_ETAG_MISMATCH,
                     metadata=meta,
                 )
-            if len(part.data) != part.length:
+            if number != last and len(part.data) < minimum:
                 raise RpcError(
                     GrpcCode.INVALID_ARGUMENT,
-                    f"part {number} holds {len(part.data)} bytes; it must hold {part.length}",
+                    f"part {number} holds {len(part.data)} bytes; every part but the last must hold "
+                    f"at least {minimum}",
                     REASON_UPLOAD_SIZE_MISMATCH,
                     metadata={
                         **meta,
                         "uploadedBytes": str(len(part.data)),
-                        "expectedBytes": str(part.length),
+                        "minimumBytes": str(minimum),
                     },
                 )
 

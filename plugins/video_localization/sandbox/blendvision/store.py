@@ -43,7 +43,7 @@ def rfc3339(moment: datetime) -> str:
 @dataclass
 class UploadPart:
     number: int
-    length: int  # the byte count this part must have
+    length: int  # the byte count this part has in the server's own layout (`part_size_bytes` each)
     data: bytes | None = None
     etag: str | None = None  # hex MD5 of the data, without quotes
 
