@@ -199,6 +199,7 @@ def test_the_vendors_refusals_keep_their_words_and_are_not_resent(cdnvideo: CDNV
     cases = [
         ({"script": "a" * 3001}, "script is too long: 3001 characters, the maximum is 3000"),
         ({"video_name": "n" * 36}, "video_name is too long: 36 characters, the maximum is 35"),
+        ({"script": "a" * 2790}, "video is too long: estimated 186.0 seconds, the maximum is 180"),
         ({"voice": "Guy"}, "bad voice for Natalia-4.0.0"),
         ({"actor": Actor(name="Natalia", style="hoodie", shot="waist")}, "bad style for Natalia-latest"),
     ]

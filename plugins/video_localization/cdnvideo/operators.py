@@ -35,7 +35,7 @@ from video_localization.core.storage import (
     require_mp4,
     stream_to_storage,
 )
-from video_localization.core.submit_once import idempotency_reference, submit_once
+from video_localization.core.submit_once import STATE_RETENTION_DAYS, idempotency_reference, submit_once
 from video_localization.core.validation import Checks, one_of
 
 JOB_STATE_KEY = "cdnvideo_task_id"
@@ -44,6 +44,7 @@ SUBMIT_STARTED_KEY = "cdnvideo_submit_started_at"
 JOB_ID_XCOM_KEY = "job_id"
 #: Hex digits of the task instance's reference carried in the video name ("vloc-" + 10 = 15 characters).
 REFERENCE_LENGTH = 10
+STATE_RETENTION = timedelta(days=STATE_RETENTION_DAYS)
 #: How far back a retry looks for its task when there is no state store to say when the first try began.
 LOOKUP_FALLBACK = timedelta(days=1)
 #: The vendor's answer to a link, rename or delete of a video it no longer has (document).
@@ -180,7 +181,7 @@ class CDNVideoGenerateOperator(CDNVideoBaseOperator):
         self.log.info("Generating with %s", resolved.to_dict())
         store = context.get("task_state_store")
         if store is not None:
-            store.set(SUBMIT_STARTED_KEY, datetime.now(UTC).isoformat(), retention=LOOKUP_FALLBACK * 30)
+            store.set(SUBMIT_STARTED_KEY, datetime.now(UTC).isoformat(), retention=STATE_RETENTION)
         return self.hook.generate(request)
 
     def _find(self, context: Any, name: str) -> str | None:

@@ -13,7 +13,7 @@ the value and what is allowed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from xml.etree import ElementTree
 
@@ -108,7 +108,7 @@ class Resolved:
     emotion: str
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return asdict(self)
 
 
 def _version_key(version: str) -> tuple[int, ...]:
