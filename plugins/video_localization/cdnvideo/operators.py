@@ -20,6 +20,7 @@ from video_localization.cdnvideo.models import LIST_FIELDS, VENDOR, VIDEO_SIZES,
 from video_localization.cdnvideo.triggers import CDNVideoTaskTrigger, cancel_quietly, task_outcome
 from video_localization.cdnvideo.validation import (
     MAX_VIDEO_NAME_CHARS,
+    blank_as_none,
     build_request,
     check_text,
     check_video_name,
@@ -55,10 +56,6 @@ def tagged_name(video_name: str, reference: str) -> str:
     """The name a task is created with: the start of the user's name, then the reference (<= 35)."""
     room = MAX_VIDEO_NAME_CHARS - len(reference) - 1
     return f"{video_name[:room].rstrip()} {reference}".strip()
-
-
-def _blank_as_none(value: Any) -> Any:
-    return None if value is None or value == "" else value
 
 
 class CDNVideoBaseOperator(VendorJobOperator):
@@ -149,13 +146,13 @@ class CDNVideoGenerateOperator(CDNVideoBaseOperator):
         actor = checks.run(self._actor)
         with checks.field():
             check_text(self.script, self.video_name)
-        if _blank_as_none(self.locale):
+        if blank_as_none(self.locale):
             checks.run(language, self.locale)
-        if _blank_as_none(self.voice_gender):
+        if blank_as_none(self.voice_gender):
             checks.run(one_of, "voice_gender", self.voice_gender, [g.value for g in Gender])
         if actor is not None and actor.size is not None:
             checks.run(one_of, "size", actor.size, list(VIDEO_SIZES))
-        if not _blank_as_none(self.voice) and not _blank_as_none(self.locale):
+        if not blank_as_none(self.voice) and not blank_as_none(self.locale):
             checks.add(InvalidInputError("voice", self.voice, "a voice name, or a locale to choose one for"))
         checks.raise_if_any()
         assert actor is not None
@@ -169,11 +166,11 @@ class CDNVideoGenerateOperator(CDNVideoBaseOperator):
             script=self.script,
             video_name=name,
             actor=actor,
-            voice=_blank_as_none(self.voice),
-            locale=_blank_as_none(self.locale),
-            voice_gender=_blank_as_none(self.voice_gender),
-            background=_blank_as_none(self.background),
-            emotion=_blank_as_none(self.emotion),
+            voice=blank_as_none(self.voice),
+            locale=blank_as_none(self.locale),
+            voice_gender=blank_as_none(self.voice_gender),
+            background=blank_as_none(self.background),
+            emotion=blank_as_none(self.emotion),
         )
         quota = configurations.quota
         if quota is not None and quota.left < 1:
@@ -234,7 +231,7 @@ class CDNVideoGenerateOperator(CDNVideoBaseOperator):
         reference = idempotency_reference(context, length=REFERENCE_LENGTH)
         return {
             "job_id": event["job_id"],
-            "locale": _blank_as_none(self.locale),
+            "locale": blank_as_none(self.locale),
             "video_name": tagged_name(self.video_name, reference),
             "status": TaskStatus.PROCESSED.value,
             "attempts": event.get("attempts"),
@@ -292,7 +289,7 @@ class CDNVideoDownloadOperator(CDNVideoBaseOperator):
         )
 
     def execute(self, context: Any) -> dict[str, Any]:
-        rename_to = _blank_as_none(self.rename_to)
+        rename_to = blank_as_none(self.rename_to)
         if rename_to is not None:
             check_video_name(rename_to, "rename_to")
         destination = as_storage_path(self.output_dir) / "video.mp4"
@@ -316,7 +313,7 @@ class CDNVideoDownloadOperator(CDNVideoBaseOperator):
 
     def _result(self, stored: StoredFile, renamed_to: str | None, deleted: bool) -> dict[str, Any]:
         return {
-            "locale": _blank_as_none(self.locale),
+            "locale": blank_as_none(self.locale),
             "job_id": self.job_id,
             "files": [stored.to_dict()],
             "downloaded_at": datetime.now(UTC).isoformat(),

@@ -40,6 +40,11 @@ MAX_VIDEO_NAME_CHARS = 35
 _Versions = dict[str, ModelVersion]
 
 
+def blank_as_none(value: Any) -> Any:
+    """An empty (templated or form) field means "not given"."""
+    return None if value is None or value == "" else value
+
+
 def _excerpt(text: Any, limit: int = 40) -> str:
     """A long script named in an error by its start and length, not pasted whole."""
     value = str(text)
@@ -266,12 +271,13 @@ def make_actor(name: Any, shot: Any, version: Any = None, style: Any = None, siz
         if not isinstance(value, str) or not value.strip():
             checks.add(InvalidInputError(field, value, "a name from the account's configurations"))
     checks.raise_if_any()
+    version, style, size = (blank_as_none(value) for value in (version, style, size))
     return Actor(
         name=name.strip(),
         shot=shot.strip(),
-        version=str(version).strip() if version not in (None, "") else None,
-        style=str(style).strip() if style not in (None, "") else None,
-        size=str(size).strip() if size not in (None, "") else None,
+        version=str(version).strip() if version is not None else None,
+        style=str(style).strip() if style is not None else None,
+        size=str(size).strip() if size is not None else None,
     )
 
 

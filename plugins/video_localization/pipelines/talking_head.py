@@ -19,6 +19,7 @@ from video_localization.cdnvideo.models import VENDOR, VIDEO_SIZES, Gender
 from video_localization.cdnvideo.validation import (
     MAX_SCRIPT_CHARS,
     MAX_VIDEO_NAME_CHARS,
+    blank_as_none,
     build_request,
     check_video_name,
     language,
@@ -134,10 +135,6 @@ def params() -> dict[str, Param]:
     }
 
 
-def _blank(value: Any) -> Any:
-    return None if value is None or value == "" else value
-
-
 def _scripts(conf: dict[str, Any], checks: Checks) -> dict[str, str]:
     """The scripts by canonical locale, in the order given."""
     scripts = conf.get("scripts")
@@ -166,13 +163,13 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
         make_actor,
         conf.get("actor"),
         conf.get("shot"),
-        version=_blank(conf.get("actor_version")),
-        style=_blank(conf.get("style")),
-        size=_blank(conf.get("size")),
+        version=blank_as_none(conf.get("actor_version")),
+        style=blank_as_none(conf.get("style")),
+        size=blank_as_none(conf.get("size")),
     )
     video_name = conf.get("video_name")
     checks.run(check_video_name, video_name)
-    gender = _blank(conf.get("voice_gender"))
+    gender = blank_as_none(conf.get("voice_gender"))
     if gender is not None:
         checks.run(one_of, "voice_gender", gender, [g.value for g in Gender])
     voices = conf.get("voices") or {}
@@ -199,11 +196,11 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
                     script=script,
                     video_name=video_name,
                     actor=actor,
-                    voice=_blank(voices.get(tag)),
+                    voice=blank_as_none(voices.get(tag)),
                     locale=tag,
                     voice_gender=gender,
-                    background=_blank(conf.get("background")),
-                    emotion=_blank(conf.get("emotion")),
+                    background=blank_as_none(conf.get("background")),
+                    emotion=blank_as_none(conf.get("emotion")),
                     fields={"script": f"scripts.{tag}", "voice": f"voices.{tag}", "video_name": "video_name"},
                 )
                 resolved[tag] = match.to_dict()
@@ -219,8 +216,8 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
             "script": script,
             "actor": actor.model_dump(exclude_none=True),
             "voice": resolved[tag]["voice"],
-            "background": _blank(conf.get("background")),
-            "emotion": _blank(conf.get("emotion")),
+            "background": blank_as_none(conf.get("background")),
+            "emotion": blank_as_none(conf.get("emotion")),
             "video_name": video_name,
             "output_dir": str(run_dir / safe_path_part(tag)),
             "delete_remote": delete_remote,
