@@ -1,0 +1,297 @@
+"""Rev operators: upload media, order captions (once per task instance) and wait, download every format.
+
+Each pushes the ids the next step needs (never media, never secrets) and waits in the triggerer when
+deferrable. An order is placed once per task instance: `submit_once` keeps its number in the durable
+task state store, and every order carries `client_ref` = the task instance's idempotency reference, so
+a retry after a crash finds the order at Rev (`GET /orders?clientRef=`) instead of paying twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowException
+
+from video_localization.core.captions.formats import CAPTIONS_FOLDER, FORMATS, CaptionFormat, caption_filename
+from video_localization.core.errors import InvalidInputError, VendorError, VendorJobFailed
+from video_localization.core.operators import VendorJobOperator
+from video_localization.core.storage import StoredFile, as_storage_path, require_mp4, require_text
+from video_localization.core.submit_once import idempotency_reference, submit_once
+from video_localization.rev.hook import RevHook
+from video_localization.rev.models import (
+    VENDOR,
+    AttachmentKind,
+    AutomatedCaptionOptions,
+    Notification,
+    OrderInput,
+    OrderRequest,
+    OrderStatus,
+)
+from video_localization.rev.triggers import RevOrderTrigger, order_outcome
+from video_localization.rev.validation import CaptionOrderPlan, validate_caption_order
+
+ORDER_STATE_KEY = "rev_order_number"
+ORDER_XCOM_KEY = "order_number"
+BURNED_IN_SUFFIX = "burned-in.mp4"
+
+
+def _is_url(source: str) -> bool:
+    return str(source).startswith(("http://", "https://"))
+
+
+def upload_source(hook: RevHook, source: str, content_type: str | None = None) -> str:
+    """An input URN for `source`: Rev fetches an http(s) URL itself; a path or storage URI is streamed."""
+    if _is_url(source):
+        return hook.upload_input_url(source, content_type=content_type)
+    return hook.upload_input_file(source, content_type=content_type)
+
+
+class _RevOperatorMixin:
+    rev_conn_id: str
+
+    @cached_property
+    def hook(self) -> RevHook:
+        return RevHook(self.rev_conn_id)
+
+
+class RevUploadInputOperator(_RevOperatorMixin, BaseOperator):
+    """Send media to Rev (`POST /inputs`): a path or object-storage URI is streamed, a URL is fetched by
+    Rev. Returns `{"input_uri": "urn:rev:inputmedia:..."}`; inputs cost nothing until ordered."""
+
+    template_fields: Sequence[str] = ("source", "content_type")
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        content_type: str | None = None,
+        rev_conn_id: str = RevHook.default_conn_name,
+        **kwargs,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.source = source
+        self.content_type = content_type
+        self.rev_conn_id = rev_conn_id
+
+    def execute(self, context: Any) -> dict[str, str]:
+        urn = upload_source(self.hook, self.source, self.content_type or None)
+        return {"input_uri": urn}
+
+
+class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
+    """Order AI captions of one video in one language, once, and wait until the order is Complete.
+
+    The media is `source` (an http(s) URL Rev fetches, or a path / storage URI streamed to Rev) or an
+    `input_uri` from `RevUploadInputOperator`. `sandbox_mode` and `notification_url` default to the
+    connection's extras. Returns `{"order_number", "locale", "status": "Complete", "reused"}`; a
+    Cancelled order fails the task with Rev's comments. Killing the task cancels the order while Rev
+    still allows it.
+    """
+
+    vendor = VENDOR
+    template_fields: Sequence[str] = (
+        "source",
+        "input_uri",
+        "locale",
+        "formats",
+        "burned_in",
+        "notification_url",
+        "notification_level",
+        "video_length_seconds",
+        "sandbox_mode",
+    )
+
+    def __init__(
+        self,
+        *,
+        locale: str,
+        formats: Sequence[str],
+        source: str | None = None,
+        input_uri: str | None = None,
+        burned_in: bool | str = False,
+        notification_url: str | None = None,
+        notification_level: str | None = None,
+        video_length_seconds: int | str | None = None,
+        sandbox_mode: bool | None = None,
+        wait: bool = True,
+        rev_conn_id: str = RevHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.locale = locale
+        self.formats = formats
+        self.source = source
+        self.input_uri = input_uri
+        self.burned_in = burned_in
+        self.notification_url = notification_url
+        self.notification_level = notification_level
+        self.video_length_seconds = video_length_seconds
+        self.sandbox_mode = sandbox_mode
+        self.wait = wait
+        self.rev_conn_id = rev_conn_id
+        self._order_number: str | None = None
+
+    # -- submit -----------------------------------------------------------------------------------
+    def plan(self) -> CaptionOrderPlan:
+        """The checked order (raises before any call to Rev)."""
+        if not self.source and not self.input_uri:
+            raise InvalidInputError("source", self.source, "a URL, a path, a storage URI or an input_uri")
+        return validate_caption_order(
+            locale=self.locale,
+            formats=self.formats,
+            burned_in=self.burned_in,
+            notification_url=self.notification_url or self.hook.notification_url,
+            notification_level=self.notification_level or None,
+            video_length_seconds=self.video_length_seconds,
+            source=None if self.input_uri else self.source,
+        )
+
+    def order_request(self, plan: CaptionOrderPlan, input_uri: str, client_ref: str) -> OrderRequest:
+        notification = None
+        if plan.notification_url:
+            notification = Notification(url=plan.notification_url, level=plan.notification_level)
+        sandbox = self.hook.sandbox_mode if self.sandbox_mode is None else bool(self.sandbox_mode)
+        return OrderRequest(
+            sandbox_mode=sandbox,
+            client_ref=client_ref,
+            automated_caption_options=AutomatedCaptionOptions(
+                inputs=[OrderInput(uri=input_uri, video_length_seconds=plan.video_length_seconds)],
+                output_file_formats=plan.formats,
+                burned_in_captions=plan.burned_in,
+                inputs_language=plan.language_code,
+            ),
+            notification=notification,
+        )
+
+    def _submit(self, plan: CaptionOrderPlan, client_ref: str) -> str:
+        input_uri = self.input_uri or upload_source(self.hook, str(self.source))
+        return self.hook.submit_order(self.order_request(plan, input_uri, client_ref))
+
+    def _find_by_reference(self, client_ref: str) -> str | None:
+        for order in self.hook.find_orders(client_ref):
+            if order.status is not OrderStatus.CANCELLED:
+                return order.order_number
+        return None
+
+    def execute(self, context: Any) -> Any:
+        plan = self.plan()
+        client_ref = idempotency_reference(context, plan.locale)
+        result = submit_once(
+            context,
+            state_key=ORDER_STATE_KEY,
+            reference=client_ref,
+            submit=lambda: self._submit(plan, client_ref),
+            find_existing=self._find_by_reference,
+            is_reusable=lambda number: self.hook.get_order(number).status is not OrderStatus.CANCELLED,
+        )
+        number = self._order_number = result.job_id
+        context["ti"].xcom_push(key=ORDER_XCOM_KEY, value=number)
+        self.log.info("Rev order %s for %s (%s, client_ref %s)", number, plan.locale, result.how, client_ref)
+        if not self.wait:
+            return {"order_number": number, "locale": plan.locale, "status": None, "reused": result.reused}
+        return self.wait_for(
+            context,
+            check=lambda: order_outcome(self.hook.get_order(number)),
+            trigger=lambda: RevOrderTrigger(
+                order_number=number, conn_id=self.rev_conn_id, **self.poll_schedule()
+            ),
+            ids={"order_number": number, "locale": plan.locale, "reused": result.reused},
+        )
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+        event = self.raise_for_event(event)
+        return {
+            "order_number": event["order_number"],
+            "locale": event.get("locale") or self.locale,
+            "status": OrderStatus.COMPLETE.value,
+            "reused": bool(event.get("reused")),
+        }
+
+    def on_kill(self) -> None:
+        """A kill while waiting here (not deferred) cancels the order while Rev still allows it."""
+        if self._order_number is None:
+            return
+        try:
+            self.hook.cancel_order(self._order_number)
+            self.log.info("Cancelled Rev order %s", self._order_number)
+        except VendorError as error:
+            self.log.warning("Rev order %s was not cancelled: %s", self._order_number, error)
+
+
+class RevDownloadCaptionsOperator(_RevOperatorMixin, BaseOperator):
+    """Save a Complete order's captions in every requested format (and its burned-in video) into
+    `<output_dir>/captions/`, each streamed and verified.
+
+    File names are those of the local conversion (`fr-FR.srt`, `fr-FR.vtt`, `video.fr_FR.srt` ...);
+    the burned-in video is `<video_stem>.burned-in.mp4`. Returns
+    `{"locale", "order_number", "files": [StoredFile dicts], "comments": [...], "downloaded_at"}`.
+    """
+
+    template_fields: Sequence[str] = ("order_number", "output_dir", "locale", "formats", "include_burned_in")
+
+    def __init__(
+        self,
+        *,
+        order_number: str,
+        output_dir: str,
+        locale: str,
+        formats: Sequence[str],
+        include_burned_in: bool = False,
+        video_stem: str = "video",
+        rev_conn_id: str = RevHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.order_number = order_number
+        self.output_dir = output_dir
+        self.locale = locale
+        self.formats = formats
+        self.include_burned_in = include_burned_in
+        self.video_stem = video_stem
+        self.rev_conn_id = rev_conn_id
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        plan = validate_caption_order(locale=self.locale, formats=self.formats)
+        order = self.hook.get_order(self.order_number)
+        if order.status is not OrderStatus.COMPLETE:
+            raise AirflowException(
+                f"Rev order {self.order_number} is {order.status.value}: "
+                "only a Complete order can be downloaded"
+            )
+        captions = order.attachments_of(AttachmentKind.CAPTION)
+        if not captions:
+            raise VendorJobFailed(
+                VENDOR, f"order {self.order_number} is Complete without captions: {order.comment_text}"
+            )
+        folder = as_storage_path(self.output_dir) / CAPTIONS_FOLDER
+        caption = captions[0]
+        files: list[StoredFile] = []
+        for fmt in plan.formats:
+            files.append(
+                self._download_caption(
+                    caption.id, fmt, folder / caption_filename(fmt, plan.locale, self.video_stem)
+                )
+            )
+        if self.include_burned_in in (True, "true", "True"):
+            burned = order.attachments_of(AttachmentKind.BURNED_IN)
+            if not burned:
+                raise VendorJobFailed(
+                    VENDOR, f"order {self.order_number} has no burned-in caption video: {order.comment_text}"
+                )
+            destination = folder / f"{self.video_stem}.{BURNED_IN_SUFFIX}"
+            files.append(self.hook.download_attachment(burned[0].id, destination, check_head=require_mp4))
+        return {
+            "locale": plan.locale,
+            "order_number": self.order_number,
+            "files": [stored.to_dict() for stored in files],
+            "comments": [comment.text for comment in order.comments if comment.text],
+            "downloaded_at": datetime.now(UTC).isoformat(),
+        }
+
+    def _download_caption(self, attachment_id: str, fmt: CaptionFormat, destination: Any) -> StoredFile:
+        check = None if FORMATS[fmt].binary else require_text
+        return self.hook.download_attachment(attachment_id, destination, fmt, check_head=check)
