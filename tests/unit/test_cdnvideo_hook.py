@@ -64,6 +64,17 @@ def test_one_login_serves_every_hook_of_the_process_and_the_token_is_masked(
     assert cdnvideo.hook.get_token() == masked[0]
 
 
+def test_triggers_polling_at_once_on_one_loop_share_one_login(cdnvideo: CDNVideoObjects) -> None:
+    ids = [cdnvideo.generate(video_name=f"v{n}") for n in range(3)]
+    TOKENS.clear()  # a fresh triggerer: no token yet
+
+    async def poll_all() -> list[TaskInfo]:
+        return await asyncio.gather(*(CDNVideoHook().aget_status(job_id) for job_id in ids * 4))
+
+    assert {task.id for task in asyncio.run(poll_all())} == set(ids)
+    assert cdnvideo.requests_to(TOKEN_ROUTE) == 2  # the generates' login, then one for twelve polls
+
+
 def test_the_token_is_refreshed_before_it_expires_and_never_refused(
     cdnvideo: CDNVideoObjects, monkeypatch: pytest.MonkeyPatch
 ) -> None:

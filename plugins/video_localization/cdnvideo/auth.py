@@ -8,8 +8,10 @@ a hundred tasks asks for one token, not one a poll. A token is used until shortl
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 from video_localization.core.errors import VendorError
@@ -42,6 +44,9 @@ class TokenCache:
         self._tokens: dict[tuple[str, str], _Token] = {}
         self._guard = threading.Lock()
         self._fetch_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._async_fetch_locks: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[tuple[str, str], asyncio.Lock]
+        ] = weakref.WeakKeyDictionary()
 
     def get(self, key: tuple[str, str]) -> str | None:
         with self._guard:
@@ -64,6 +69,13 @@ class TokenCache:
         """Threads needing a token for the same user wait for one login instead of each logging in."""
         with self._guard:
             return self._fetch_locks.setdefault(key, threading.Lock())
+
+    def async_fetch_lock(self, key: tuple[str, str]) -> asyncio.Lock:
+        """The same for coroutines, per event loop (an asyncio lock belongs to one loop)."""
+        loop = asyncio.get_running_loop()
+        with self._guard:
+            locks = self._async_fetch_locks.setdefault(loop, {})
+            return locks.setdefault(key, asyncio.Lock())
 
     def clear(self) -> None:
         with self._guard:

@@ -194,15 +194,23 @@ class CDNVideoHook(VendorHook):
             return self._remember(response)
 
     async def aget_token(self) -> str:
+        """The async twin: triggers polling at once on the triggerer's loop wait for one login."""
         api = await self.aapi()
-        token = TOKENS.get(self._token_key)
+        key = self._token_key
+        token = TOKENS.get(key)
         if token:
             return token
-        try:
-            response = await api.arequest("POST", TOKEN_PATH, data=self._login_form(), authenticated=False)
-        except VendorError as error:
-            raise self._login_refused(error) from error
-        return self._remember(response)
+        async with TOKENS.async_fetch_lock(key):
+            token = TOKENS.get(key)
+            if token:
+                return token
+            try:
+                response = await api.arequest(
+                    "POST", TOKEN_PATH, data=self._login_form(), authenticated=False
+                )
+            except VendorError as error:
+                raise self._login_refused(error) from error
+            return self._remember(response)
 
     def forget_token(self) -> None:
         TOKENS.drop(self._token_key)
