@@ -17,8 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import fsspec
 import pytest
 from airflow.sdk.exceptions import AirflowException, TaskDeferred
+from airflow.sdk.io import attach
 from rev_test_support import (
     HTTP,
     INPUTS_ROUTE,
@@ -42,6 +44,7 @@ from video_localization.rev.operators import (
     RevCaptionOrderOperator,
     RevDownloadCaptionsOperator,
     RevUploadInputOperator,
+    media_length_seconds,
 )
 from video_localization.rev.sensors import RevOrderSensor
 from video_localization.rev.triggers import RevOrderTrigger
@@ -190,13 +193,30 @@ def test_an_order_from_an_uploaded_input(rev: RevObjects, make_context: ContextF
     assert rev.counters()["created"] == {"rev:input": 1, "rev:order": 1}
 
 
+def test_an_order_from_object_storage_streams_it_and_gives_rev_its_length(
+    rev: RevObjects, make_context: ContextFactory
+) -> None:
+    memory = fsspec.filesystem("memory")
+    attach("memory", fs=memory)  # an object store Airflow knows by scheme, as s3:// would be
+    memory.pipe("/rev-media/launch.mp4", SAMPLE.read_bytes())
+    source = "memory://rev-media/launch.mp4"
+    try:
+        assert media_length_seconds(source) == 8  # read from the MP4's headers, rounded up
+        result = order_operator(source=source).execute(make_context())
+    finally:
+        memory.rm("/rev-media", recursive=True)
+    assert media_length_seconds(rev.media_url()) is None  # Rev fetches URLs and measures them itself
+    order = rev.hook.get_order(result["order_number"])
+    [media] = order.attachments_of(AttachmentKind.MEDIA)
+    assert (media.name, media.video_length_seconds) == ("launch.mp4", 8)
+    assert rev.hook.get_content(media.id) == SAMPLE.read_bytes()
+
+
 def test_sandbox_mode_comes_from_the_connection_unless_given(
     rev: RevObjects, make_context: ContextFactory
 ) -> None:
-    with pytest.raises(VendorError) as caught:
-        order_operator(sandbox_mode=False).execute(
-            make_context()
-        )  # the sandbox user's keys: real orders refused
+    with pytest.raises(VendorError) as caught:  # the sandbox user's keys: real orders are refused
+        order_operator(sandbox_mode="False").execute(make_context())  # as a rendered template gives it
     assert (caught.value.code, caught.value.status_code) == (50002, 400)
     assert rev.orders_created() == 0
     assert order_operator().execute(make_context(FakeTaskInstance(map_index=1)))["status"] == "Complete"

@@ -57,7 +57,8 @@ def rev_error(response: httpx.Response) -> VendorError:
     )
 
 
-def _truthy(value: Any) -> bool:
+def truthy(value: Any) -> bool:
+    """A flag from a connection extra or a rendered template (`"true"`, `"False"`, `1`, `True`)."""
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
@@ -107,7 +108,7 @@ class RevHook(VendorHook):
 
     @property
     def sandbox_mode(self) -> bool:
-        return _truthy(self.extras.get("sandbox_mode"))
+        return truthy(self.extras.get("sandbox_mode"))
 
     @property
     def notification_url(self) -> str | None:

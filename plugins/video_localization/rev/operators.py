@@ -8,6 +8,7 @@ a retry after a crash finds the order at Rev (`GET /orders?clientRef=`) instead 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cached_property
@@ -18,10 +19,11 @@ from airflow.sdk.exceptions import AirflowException
 
 from video_localization.core.captions.formats import CAPTIONS_FOLDER, FORMATS, CaptionFormat, caption_filename
 from video_localization.core.errors import InvalidInputError, VendorError, VendorJobFailed
+from video_localization.core.mp4 import probe_mp4_file
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import StoredFile, as_storage_path, require_mp4, require_text
 from video_localization.core.submit_once import idempotency_reference, submit_once
-from video_localization.rev.hook import RevHook
+from video_localization.rev.hook import RevHook, truthy
 from video_localization.rev.models import (
     VENDOR,
     AttachmentKind,
@@ -41,6 +43,17 @@ BURNED_IN_SUFFIX = "burned-in.mp4"
 
 def _is_url(source: str) -> bool:
     return str(source).startswith(("http://", "https://"))
+
+
+def media_length_seconds(source: str) -> int | None:
+    """An MP4's length "in seconds rounded up", read from its headers (Rev asks for it above 10 MB)."""
+    if _is_url(source):
+        return None
+    with as_storage_path(source).open("rb") as stream:
+        facts = probe_mp4_file(stream)
+    if facts is None or facts.duration_seconds <= 0:
+        return None
+    return max(1, math.ceil(facts.duration_seconds - 1e-6))
 
 
 def upload_source(hook: RevHook, source: str, content_type: str | None = None) -> str:
@@ -150,16 +163,19 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
             source=None if self.input_uri else self.source,
         )
 
-    def order_request(self, plan: CaptionOrderPlan, input_uri: str, client_ref: str) -> OrderRequest:
+    def order_request(
+        self, plan: CaptionOrderPlan, input_uri: str, client_ref: str, length: int | None = None
+    ) -> OrderRequest:
+        """The order; `length` (seconds) when known, so Rev need not work it out (it cannot past 10 MB)."""
         notification = None
         if plan.notification_url:
             notification = Notification(url=plan.notification_url, level=plan.notification_level)
-        sandbox = self.hook.sandbox_mode if self.sandbox_mode is None else bool(self.sandbox_mode)
+        sandbox = self.hook.sandbox_mode if self.sandbox_mode in (None, "") else truthy(self.sandbox_mode)
         return OrderRequest(
             sandbox_mode=sandbox,
             client_ref=client_ref,
             automated_caption_options=AutomatedCaptionOptions(
-                inputs=[OrderInput(uri=input_uri, video_length_seconds=plan.video_length_seconds)],
+                inputs=[OrderInput(uri=input_uri, video_length_seconds=plan.video_length_seconds or length)],
                 output_file_formats=plan.formats,
                 burned_in_captions=plan.burned_in,
                 inputs_language=plan.language_code,
@@ -169,7 +185,10 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
 
     def _submit(self, plan: CaptionOrderPlan, client_ref: str) -> str:
         input_uri = self.input_uri or upload_source(self.hook, str(self.source))
-        return self.hook.submit_order(self.order_request(plan, input_uri, client_ref))
+        length = None
+        if plan.video_length_seconds is None and self.source and not self.input_uri:
+            length = media_length_seconds(str(self.source))
+        return self.hook.submit_order(self.order_request(plan, input_uri, client_ref, length))
 
     def _find_by_reference(self, client_ref: str) -> str | None:
         for order in self.hook.find_orders(client_ref):
