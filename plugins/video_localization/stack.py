@@ -1,8 +1,12 @@
 """Start and stop a local stack: the vendor sandbox plus Airflow's components, each its own process.
 
 Used by `vloc demo` (start, run, stop), `vloc up` (start and leave running) and the integration tests.
-Airflow runs on SQLite with the LocalExecutor in its own AIRFLOW_HOME; connections point at the
-sandbox through `AIRFLOW_CONN_*` variables, so nothing is written into a user's own Airflow.
+By default Airflow runs on SQLite with the LocalExecutor in its own AIRFLOW_HOME; connections point at
+the sandbox through `AIRFLOW_CONN_*` variables, so nothing is written into a user's own Airflow.
+
+`executor="CeleryExecutor"` with a `database_url` (PostgreSQL) and a `broker_url` (Redis) starts the
+distributed topology instead: the same components plus Celery workers, each process started with the
+command `video_localization.topology` gives it, the same one docker-compose.yaml runs.
 """
 
 from __future__ import annotations
@@ -22,18 +26,27 @@ from pathlib import Path
 
 import httpx
 
+from video_localization import topology
 from video_localization.sandbox.server import free_port
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
-ADMIN_USER = "admin"
-SANDBOX_PANJAYA_KEY = "sandbox-key"
+AIRFLOW_COMPONENTS = topology.AIRFLOW_COMPONENTS
+ADMIN_USER = topology.ADMIN_USER
+SANDBOX_PANJAYA_KEY = topology.SANDBOX_PANJAYA_KEY
 
 
 def _bin(name: str) -> str:
     """A console script of this virtualenv (the one running us), falling back to PATH."""
+    if name == "python":
+        return sys.executable
     candidate = Path(sys.executable).parent / name
     return str(candidate) if candidate.exists() else name
+
+
+def _argv(name: str) -> list[str]:
+    """A component's command from the topology table, its program resolved in this virtualenv."""
+    program, *args = topology.command(name)
+    return [_bin(program), *args]
 
 
 @dataclass
@@ -49,6 +62,16 @@ class Stack:
     max_poll_interval: float = 3.0
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    #: "LocalExecutor" (default, on SQLite unless `database_url`) or "CeleryExecutor".
+    executor: str = "LocalExecutor"
+    #: SQLAlchemy URL of the metadata DB; None = SQLite in `home`.
+    database_url: str | None = None
+    #: Celery broker (e.g. `redis://127.0.0.1:6379/7`) and a key prefix of this stack's own in it.
+    broker_url: str | None = None
+    broker_key_prefix: str | None = None
+    worker_concurrency: int = 2
+    #: Environment of one component only (e.g. each Celery worker's log-server port).
+    component_env: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.home = self.home.resolve()
@@ -56,6 +79,17 @@ class Stack:
         self.api_port = self.api_port or free_port()
         self.sandbox_port = self.sandbox_port or free_port()
         self.password_file = self.home / "passwords.json"
+        if self.executor == "CeleryExecutor":
+            # Components that serve their logs get a port of their own: several on one host.
+            for name in (*topology.CELERY_WORKERS, "triggerer"):
+                key = "TRIGGER" if name == "triggerer" else "WORKER"
+                self.component_env.setdefault(name, {})[f"AIRFLOW__LOGGING__{key}_LOG_SERVER_PORT"] = str(
+                    free_port()
+                )
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        return topology.components(self.executor)
 
     # -- addresses --------------------------------------------------------------------------------
     @property
@@ -80,26 +114,27 @@ class Stack:
         env = {
             **os.environ,
             "AIRFLOW_HOME": str(self.home),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            **topology.airflow_environment(
+                executor=self.executor,
+                api_url=self.api_url,
+                database_url=self.database_url,
+                broker_url=self.broker_url,
+                broker_key_prefix=self.broker_key_prefix,
+                worker_concurrency=self.worker_concurrency,
+            ),
             "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_DIR / "dags"),
-            "AIRFLOW__CORE__PARALLELISM": "4",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.password_file),
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.api_url}/execution/",
             "AIRFLOW__API__PORT": str(self.api_port),
             "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__BASE_URL": self.api_url,
-            "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
-            "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": "2",
             "AIRFLOW_CONN_PANJAYA_DEFAULT": json.dumps(panjaya),
             "VLOC_OUTPUT_DIR": str(self.output_dir),
             "VLOC_POLL_INTERVAL": str(self.poll_interval),
             "VLOC_MAX_POLL_INTERVAL": str(self.max_poll_interval),
-            "PYTHONUNBUFFERED": "1",
+            "VLOC_SANDBOX_HOST": "127.0.0.1",
+            "VLOC_SANDBOX_PORT": str(self.sandbox_port),
+            "VLOC_SANDBOX_PUBLIC_URL": self.sandbox_url,
+            "VLOC_SANDBOX_STEP_SECONDS": str(self.sandbox_step_seconds),
             **self.extra_env,
         }
         env.pop("AIRFLOW__CORE__UNIT_TEST_MODE", None)
@@ -112,7 +147,7 @@ class Stack:
         with log_path.open("ab") as log_file:
             self.processes[name] = subprocess.Popen(
                 argv,
-                env=self.env(),
+                env={**self.env(), **self.component_env.get(name, {})},
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -121,17 +156,7 @@ class Stack:
             )
 
     def start_sandbox(self) -> None:
-        self._spawn(
-            "sandbox",
-            [
-                _bin("vloc"),
-                "sandbox",
-                "--port",
-                str(self.sandbox_port),
-                "--step-seconds",
-                str(self.sandbox_step_seconds),
-            ],
-        )
+        self._spawn(topology.SANDBOX, _argv(topology.SANDBOX))
         self._wait_http(f"{self.sandbox_url}/_sandbox/health", "the vendor sandbox", 30)
         # The sandbox's callback key, so callbacks it signs verify against the connection.
         pem = httpx.get(f"{self.sandbox_url}/panjaya/_sandbox/public-key", timeout=5).text
@@ -157,13 +182,11 @@ class Stack:
             cwd=PROJECT_DIR,
         )
 
-    def start_airflow(self, components: Iterable[str] = AIRFLOW_COMPONENTS) -> None:
+    def start_airflow(self, components: Iterable[str] | None = None) -> None:
         self.migrate()
-        for component in components:
-            argv = [_bin("airflow"), component]
-            if component == "api-server":
-                argv += ["--port", str(self.api_port), "--host", "127.0.0.1"]
-            self._spawn(component, argv)
+        # The api-server reads its host and port from AIRFLOW__API__HOST/PORT: same command everywhere.
+        for component in self.components if components is None else components:
+            self._spawn(component, _argv(component))
         self.wait_healthy()
 
     def start(self) -> Stack:
@@ -224,10 +247,9 @@ class Stack:
         process.wait(timeout=30)
 
     def restart(self, name: str) -> None:
-        argv = [_bin("airflow"), name] if name in AIRFLOW_COMPONENTS else None
-        if argv is None:
+        if name not in self.components:
             raise ValueError(f"cannot restart {name}")
-        self._spawn(name, argv)
+        self._spawn(name, _argv(name))
 
     def stop(self) -> None:
         """SIGTERM every process group, then SIGKILL what is left after a grace period."""

@@ -1,0 +1,207 @@
+"""The distributed topology on this machine: PostgreSQL, Redis, CeleryExecutor, every component a process.
+
+api-server, scheduler, dag-processor, triggerer and two Celery workers run with the commands of
+`video_localization.topology` (the same argv docker-compose.yaml gives its services), on a fresh
+PostgreSQL database and a Redis key prefix of their own, beside the vendor sandbox (3 s per vendor
+stage, so the run spends a while deferred). One `localize_video` run into four languages is triggered
+over REST; while its tasks wait in the triggerer, the triggerer is killed with SIGKILL and a new one is
+started: the run still succeeds, every file verifies against the manifest, and the sandbox counted one
+asset and four generations, i.e. no vendor job was paid twice.
+
+Skips (with the reason) when PostgreSQL or Redis is not reachable, except under `CI=true`, where it
+fails instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from video_localization.core.paths import media_dir
+from video_localization.demo import verify_manifest
+from video_localization.rest import AirflowRest
+from video_localization.stack import ADMIN_USER, Stack
+
+pytestmark = pytest.mark.integration
+
+DAG_ID = "localize_video"
+LANGUAGES = ["fr-FR", "de-DE", "es-ES", "ja-JP"]
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+#: A Redis database of this test's own (override with VLOC_TEST_REDIS_DB); keys also carry a run prefix.
+REDIS_DB = int(os.environ.get("VLOC_TEST_REDIS_DB", "11"))
+
+
+def _unavailable(what: str, reason: str) -> None:
+    message = f"{what} is not reachable ({reason}); the Celery/PostgreSQL topology test needs it"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message + " (CI=true: this test must run)")
+    pytest.skip(message)
+
+
+def _reachable(host: str, port: int) -> str | None:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return None
+    except OSError as error:
+        return f"{host}:{port}: {error}"
+
+
+@pytest.fixture(scope="module")
+def postgres_database():
+    """A fresh database for this run, dropped afterwards."""
+    problem = _reachable(PG_HOST, PG_PORT)
+    if problem:
+        _unavailable("PostgreSQL", problem)
+    import psycopg2
+
+    name = f"vloc_it_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres")
+    except psycopg2.Error as error:
+        _unavailable("PostgreSQL", str(error).strip())
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg2://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="module")
+def redis_broker():
+    """The broker URL and a key prefix of this run's own; its keys are deleted afterwards."""
+    problem = _reachable(REDIS_HOST, REDIS_PORT)
+    if problem:
+        _unavailable("Redis", problem)
+    import redis
+
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        _unavailable("Redis", str(error))
+    prefix = f"vloc-it-{uuid.uuid4().hex[:8]}:"
+    try:
+        yield f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}", prefix
+    finally:
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def timings() -> dict[str, float]:
+    measured: dict[str, float] = {}
+    yield measured
+    print("\nCelery topology timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in measured.items()))
+
+
+@pytest.fixture(scope="module")
+def celery_stack(tmp_path_factory, postgres_database, redis_broker, timings):
+    broker_url, prefix = redis_broker
+    stack = Stack(
+        home=tmp_path_factory.mktemp("airflow-celery-home"),
+        output_dir=tmp_path_factory.mktemp("celery-output"),
+        executor="CeleryExecutor",
+        database_url=postgres_database,
+        broker_url=broker_url,
+        broker_key_prefix=prefix,
+        sandbox_step_seconds=3.0,
+        poll_interval=1.0,
+        max_poll_interval=2.0,
+    )
+    started = time.monotonic()
+    try:
+        stack.start()
+        timings["start (migrate + healthy)"] = time.monotonic() - started
+        yield stack
+    finally:
+        stack.stop()
+
+
+def _sandbox_counters(stack: Stack) -> dict:
+    return httpx.get(f"{stack.sandbox_url}/_sandbox/counters", timeout=5).json()
+
+
+def _wait_for_deferred(rest: AirflowRest, run_id: str, timeout: float = 150) -> list[dict]:
+    """Until some of the run's generate tasks (or, failing that, any task) wait in the triggerer."""
+    deadline = time.monotonic() + timeout
+    deferred: list[dict] = []
+    while time.monotonic() < deadline:
+        instances = rest.task_instances(DAG_ID, run_id)
+        deferred = [ti for ti in instances if ti["state"] == "deferred"]
+        if any(ti["task_id"].endswith("generate") for ti in deferred):
+            return deferred
+        if rest.dag_run(DAG_ID, run_id)["state"] in ("success", "failed"):
+            break
+        time.sleep(0.5)
+    if deferred:
+        return deferred
+    pytest.fail(f"no task of run {run_id} was seen deferred: {rest.task_instances(DAG_ID, run_id)}")
+
+
+def test_four_languages_survive_a_killed_triggerer_without_paying_twice(
+    celery_stack: Stack, tmp_path: Path, timings: dict[str, float]
+):
+    stack = celery_stack
+    rest = AirflowRest(stack.api_url, ADMIN_USER, stack.password)
+    try:
+        rest.wait_for_dag(DAG_ID)
+        rest.unpause(DAG_ID)
+        health = httpx.get(f"{stack.api_url}/api/v2/monitor/health", timeout=5).json()
+        assert health["metadatabase"]["status"] == "healthy"
+
+        triggered = time.monotonic()
+        run = rest.trigger(
+            DAG_ID,
+            {
+                "source": str(media_dir() / "sample.mp4"),
+                "source_language": "en-US",
+                "target_languages": LANGUAGES,
+                "output_location": str(tmp_path),
+            },
+        )
+        run_id = run["dag_run_id"]
+
+        deferred = _wait_for_deferred(rest, run_id)
+        timings["trigger -> deferred"] = time.monotonic() - triggered
+        stack.kill("triggerer")  # SIGKILL: no clean shutdown, its triggers are orphaned in the DB
+        killed_states = {
+            (ti["task_id"], ti["map_index"]): ti["state"] for ti in rest.task_instances(DAG_ID, run_id)
+        }
+        for ti in deferred:
+            # Still waiting: the work is owned by the database row, not by the dead process.
+            assert killed_states[(ti["task_id"], ti["map_index"])] in ("deferred", "scheduled", "queued")
+        stack.restart("triggerer")
+
+        final = rest.wait_for_run(DAG_ID, run_id, timeout=200)
+        timings["trigger -> success"] = time.monotonic() - triggered
+        assert final["state"] == "success", rest.task_instances(DAG_ID, run_id)
+
+        manifest_info = rest.xcom(DAG_ID, run_id, "manifest")
+        manifest = json.loads(Path(manifest_info["manifest"]["uri"].removeprefix("file://")).read_text())
+        assert verify_manifest(manifest, LANGUAGES) == []
+
+        created = _sandbox_counters(stack)["created"]
+        assert created == {"panjaya:asset": 1, "panjaya:generation": 4}
+
+        # The tasks really ran on the Celery workers (the scheduler runs none with this executor).
+        received = {
+            worker: stack.log_tail(worker, 100_000).count("received")
+            for worker in ("worker-1", "worker-2")
+        }
+        print(f"\nCelery tasks received per worker: {received}")
+        assert sum(received.values()) > 0, received
+    finally:
+        rest.close()
