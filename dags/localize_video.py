@@ -1,9 +1,15 @@
-"""localize_video: one source video -> a dubbed video and subtitles per target language, plus a manifest.
+"""localize_video: one source video -> a dubbed video (and subtitles) per target language, plus a manifest.
 
-plan (validate everything, no vendor call) -> asset (create or upload, wait for the versions) ->
-per language [optional human review -> generate -> download] -> manifest.json -> optional notification.
+plan (validate everything, no vendor call) -> the chosen dubbing vendor's branch:
 
-Wiring only: the logic lives in `video_localization.pipelines.localize` and the Panjaya operators.
+- panjaya: asset (create or upload, wait for the versions) -> per language [optional human review ->
+  generate -> download]
+- akool: translate (one job per language, one request) -> per language download
+- blendvision: upload the source to the library -> per language [dubbing job -> download]
+
+-> manifest.json (every file, checksum, vendor ids, timings) -> optional notification.
+
+Wiring only: the logic lives in `video_localization.pipelines.localize` and the vendors' operators.
 """
 
 from __future__ import annotations
@@ -13,9 +19,15 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.providers.http.operators.http import HttpOperator
-from airflow.sdk import Asset, dag, task, task_group
+from airflow.sdk import Asset, TriggerRule, dag, task, task_group
 from airflow.sdk.exceptions import AirflowFailException
 
+from video_localization.akool.operators import AkoolDownloadTranslationOperator, AkoolTranslateVideoOperator
+from video_localization.blendvision.operators import (
+    BlendVisionDownloadOutputOperator,
+    BlendVisionDubbingJobOperator,
+    BlendVisionUploadSourceOperator,
+)
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.panjaya.operators import (
     PanjayaAssetFromSourceOperator,
@@ -55,6 +67,13 @@ def localize_video() -> None:
 
     planned = plan()
 
+    @task.branch
+    def dubbing_vendor(plan: dict[str, Any]) -> str:
+        return localize.VENDOR_TASKS[plan["vendor"]]["ids"]
+
+    branch = dubbing_vendor(planned)
+
+    # -- Panjaya: one asset, one version per language ---------------------------------------------
     asset = PanjayaAssetFromSourceOperator(
         task_id="create_asset",
         source=planned["source"],
@@ -72,8 +91,6 @@ def localize_video() -> None:
     @task
     def language_jobs(plan: dict[str, Any], asset: dict[str, Any]) -> list[dict[str, Any]]:
         return localize.language_jobs(plan, asset)
-
-    jobs = language_jobs(planned, asset.output)
 
     @task_group
     def localize_language(locale: str, version_id: str, output_dir: str, review: bool) -> Any:
@@ -103,15 +120,71 @@ def localize_video() -> None:
         approval >> generate >> download
         return download.output
 
-    delivered = localize_language.expand_kwargs(jobs)
+    panjaya_delivered = localize_language.expand_kwargs(language_jobs(planned, asset.output))
 
-    @task(trigger_rule="none_failed", outlets=[MANIFESTS])
-    def manifest(plan: dict[str, Any], asset: dict[str, Any], results: list[dict[str, Any]], **context: Any):
-        dag_run = context["dag_run"]
+    # -- Akool: one request, one job per language -------------------------------------------------
+    translate = AkoolTranslateVideoOperator(
+        task_id="akool_translate",
+        source_url=planned["source"],
+        source_locale=planned["source_language"],
+        target_locales=planned["target_languages"],
+        lipsync=planned["lipsync"],
+        face_enhance=planned["face_enhance"],
+        deferrable=True,
+        **POLL,
+    )
+
+    @task
+    def akool_jobs(plan: dict[str, Any], translated: dict[str, Any]) -> list[dict[str, Any]]:
+        return localize.akool_jobs(plan, translated)
+
+    akool_delivered = AkoolDownloadTranslationOperator.partial(
+        task_id="akool_download", map_index_template="{{ task.locale }}"
+    ).expand_kwargs(akool_jobs(planned, translate.output))
+
+    # -- BlendVision: upload once, one dubbing job per language -----------------------------------
+    upload = BlendVisionUploadSourceOperator(task_id="blendvision_upload", source_path=planned["source"])
+
+    @task
+    def blendvision_targets(plan: dict[str, Any]) -> list[str]:
+        return plan["target_languages"]  # mapping needs a task's own return value, not a plan key
+
+    dubbed = BlendVisionDubbingJobOperator.partial(
+        task_id="blendvision_dub",
+        source_file_id=upload.output["file_id"],
+        source_language=planned["source_language"],
+        start_time=planned["start_time"],
+        end_time=planned["end_time"],
+        deferrable=True,
+        map_index_template="{{ task.target_language }}",
+        **POLL,
+    ).expand(target_language=blendvision_targets(planned))
+
+    @task
+    def blendvision_jobs(plan: dict[str, Any], dubbed: Any) -> list[dict[str, Any]]:
+        return localize.blendvision_jobs(plan, dubbed)
+
+    blendvision_delivered = BlendVisionDownloadOutputOperator.partial(
+        task_id="blendvision_download", map_index_template="{{ task.locale }}"
+    ).expand_kwargs(blendvision_jobs(planned, dubbed.output))
+
+    branch >> [asset, translate, upload]
+    upload >> dubbed
+
+    # -- manifest and notification ----------------------------------------------------------------
+    # The branches not taken are skipped; the manifest runs after the one taken, unless it failed.
+    @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS, outlets=[MANIFESTS])
+    def manifest(plan: dict[str, Any], **context: Any) -> dict[str, Any]:
+        """Every target language with its files (a language rejected in review is listed undelivered)."""
+        ti, dag_run = context["ti"], context["dag_run"]
+        tasks = localize.VENDOR_TASKS[plan["vendor"]]
+        results = localize.as_result_list(ti.xcom_pull(task_ids=tasks["download"]))
+        if not results:
+            raise AirflowFailException("no language was delivered; see the failed tasks of this run")
         document = localize.build_manifest(
             plan,
-            asset,
-            localize.as_result_list(results),
+            localize.vendor_ids(plan["vendor"], ti.xcom_pull(task_ids=tasks["ids"])),
+            results,
             {
                 "dag_id": dag_run.dag_id,
                 "run_id": dag_run.run_id,
@@ -122,7 +195,8 @@ def localize_video() -> None:
         context["outlet_events"][MANIFESTS].extra = {"manifest": stored.uri, "run_id": dag_run.run_id}
         return {"manifest": stored.to_dict(), "summary": localize.manifest_summary(document, stored.uri)}
 
-    written = manifest(planned, asset.output, delivered)
+    written = manifest(planned)
+    [panjaya_delivered, akool_delivered, blendvision_delivered] >> written
 
     @task.short_circuit(ignore_downstream_trigger_rules=False)
     def notification_wanted(**context: Any) -> bool:

@@ -47,7 +47,7 @@ def verify_manifest(manifest: dict[str, Any], expected_languages: list[str]) -> 
 
 
 def print_table(manifest: dict[str, Any]) -> None:
-    rows = [("language", "file", "bytes", "version id")]
+    rows = [("language", "file", "bytes", "vendor job id")]
     for language in manifest["languages"]:
         for entry in language["files"]:
             rows.append(
@@ -55,7 +55,7 @@ def print_table(manifest: dict[str, Any]) -> None:
                     language["locale"],
                     entry["uri"].removeprefix("file://"),
                     str(entry["size_bytes"]),
-                    language["version_id"] or "",
+                    language["job_id"] or "",
                 )
             )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from video_localization.sandbox.panjaya import public_key_pem
+from video_localization.sandbox.connections import sandbox_connections
 from video_localization.sandbox.server import RunningSandbox
 
 
@@ -22,19 +21,14 @@ def airflow_db() -> None:
 
 
 @pytest.fixture
-def panjaya_env(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RunningSandbox:
-    """Connection to the sandbox, quick polling and a private output folder for one DAG run."""
-    pem = public_key_pem()  # the sandbox's callback key, read in-process so no request is counted
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_PANJAYA_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "panjaya",
-                "host": sandbox.vendor_url("panjaya"),
-                "password": "sandbox-key",
-                "extra": {"callback_public_key": pem},
-            }
-        ),
-    )
+def vendors_env(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RunningSandbox:
+    """Every vendor connection on the sandbox, and a private output folder for one DAG run."""
+    for name, value in sandbox_connections(sandbox.url).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("VLOC_OUTPUT_DIR", str(tmp_path / "output"))
     return sandbox
+
+
+@pytest.fixture
+def panjaya_env(vendors_env: RunningSandbox) -> RunningSandbox:
+    return vendors_env

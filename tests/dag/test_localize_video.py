@@ -48,6 +48,7 @@ def test_two_languages_end_to_end(localize_dag, panjaya_env, tmp_path):
     assert run.state == DagRunState.SUCCESS, _states(run)
 
     run_dir = output / run.run_id
+    assert _states(run)[("manifest", -1)] == "success", _states(run)
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert [lang["locale"] for lang in manifest["languages"]] == ["fr-FR", "ja-JP"]
     for language in manifest["languages"]:
@@ -82,10 +83,26 @@ def test_bad_request_fails_at_plan_before_any_vendor_call(localize_dag, panjaya_
     assert panjaya_env.counters()["requests_by_vendor"] == {}
 
 
-def test_form_schema_refuses_a_target_only_language_as_source(localize_dag, panjaya_env, tmp_path):
-    """th-TH is a Panjaya target only: the trigger form (and REST conf) refuse it before a run exists."""
-    with pytest.raises(ParamValidationError, match="th-TH"):
-        localize_dag.test(run_conf={"source_language": "th-TH", "output_location": str(tmp_path)})
+def test_form_schema_refuses_a_language_no_vendor_takes(localize_dag, panjaya_env, tmp_path):
+    """The trigger form (and a REST conf) refuse what no dubbing vendor takes, before a run exists."""
+    with pytest.raises(ParamValidationError, match="tlh-XX"):
+        localize_dag.test(run_conf={"target_languages": ["tlh-XX"], "output_location": str(tmp_path)})
+    assert panjaya_env.counters()["requests_by_vendor"] == {}
+
+
+def test_a_target_only_language_as_panjaya_source_fails_the_plan(localize_dag, panjaya_env, tmp_path):
+    """th-TH is a Panjaya target only (other vendors take it as a source, so the form cannot tell)."""
+    run = localize_dag.test(
+        run_conf={
+            "dubbing_vendor": "panjaya",
+            "source": str(media_dir() / "sample.mp4"),
+            "source_language": "th-TH",
+            "target_languages": ["fr-FR"],
+            "output_location": str(tmp_path),
+        }
+    )
+    assert run.state == DagRunState.FAILED
+    assert _states(run)[("plan", -1)] == "failed"
     assert panjaya_env.counters()["requests_by_vendor"] == {}
 
 
@@ -143,3 +160,82 @@ def test_without_notify_connection_the_notification_is_skipped(localize_dag, pan
     )
     assert run.state == DagRunState.SUCCESS, _states(run)
     assert _states(run)[("notify", -1)] == "skipped"
+
+
+def _delivered_files(manifest: dict) -> dict[str, list[str]]:
+    return {
+        lang["locale"]: sorted(Path(entry["uri"].removeprefix("file://")).name for entry in lang["files"])
+        for lang in manifest["languages"]
+    }
+
+
+def test_akool_translates_every_language_in_one_request(localize_dag, vendors_env, tmp_path):
+    run = localize_dag.test(
+        run_conf={
+            "dubbing_vendor": "akool",
+            "source": f"{vendors_env.url}/_sandbox/media/sample.mp4",
+            "source_language": "en-US",
+            "target_languages": ["fr-FR", "ja-JP"],
+            "output_location": str(tmp_path),
+        }
+    )
+    assert run.state == DagRunState.SUCCESS, _states(run)
+    manifest = json.loads((tmp_path / run.run_id / "manifest.json").read_text())
+    assert manifest["vendor"] == "akool"
+    assert _delivered_files(manifest) == {"fr-FR": ["video.mp4"], "ja-JP": ["video.mp4"]}
+    assert set(manifest["vendor_ids"]["video_model_ids"]) == {"fr-FR", "ja-JP"}
+    counters = vendors_env.counters()
+    assert counters["created"] == {"akool:translation": 2}
+    assert counters["requests"].get("akool POST /akool/content/video/createbytranslate") == 1
+    states = _states(run)
+    assert states[("create_asset", -1)] == "skipped"
+    assert states[("blendvision_upload", -1)] == "skipped"
+
+
+def test_blendvision_uploads_once_and_dubs_one_job_per_language(localize_dag, vendors_env, tmp_path):
+    run = localize_dag.test(
+        run_conf={
+            "dubbing_vendor": "blendvision",
+            "source": str(media_dir() / "sample.mp4"),
+            "source_language": "en-US",
+            "target_languages": ["ja-JP", "es-ES"],
+            "start_time": 1,
+            "end_time": 6.5,
+            "output_location": str(tmp_path),
+        }
+    )
+    assert run.state == DagRunState.SUCCESS, _states(run)
+    manifest = json.loads((tmp_path / run.run_id / "manifest.json").read_text())
+    assert _delivered_files(manifest) == {"es-ES": ["video.mp4"], "ja-JP": ["video.mp4"]}
+    assert vendors_env.counters()["created"] == {"blendvision:file": 1, "blendvision:dubbing_job": 2}
+    mapped = {ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "blendvision_dub"}
+    assert mapped == {"ja-JP", "es-ES"}
+
+
+@pytest.mark.parametrize(
+    ("conf", "field"),
+    [
+        ({"dubbing_vendor": "akool", "source": "SAMPLE"}, "source"),  # Akool only fetches URLs
+        ({"dubbing_vendor": "blendvision", "source": "https://example.com/v.mp4"}, "source"),
+        ({"dubbing_vendor": "akool", "source": "URL", "voice_anonymization": 0.5}, "voice_anonymization"),
+        ({"dubbing_vendor": "panjaya", "source": "SAMPLE", "lipsync": True}, "lipsync"),
+        ({"dubbing_vendor": "akool", "source": "URL", "face_enhance": True}, "face_enhance"),
+        ({"dubbing_vendor": "blendvision", "source": "SAMPLE", "start_time": 2}, "end_time"),
+    ],
+)
+def test_options_the_chosen_vendor_cannot_take_are_refused_at_plan(conf, field, vendors_env, tmp_path):
+    from video_localization.core.errors import InvalidInputError, InvalidInputs
+    from video_localization.pipelines.localize import build_plan
+
+    source = {"SAMPLE": str(media_dir() / "sample.mp4"), "URL": "https://example.com/v.mp4"}
+    conf = {
+        "source_language": "en-US",
+        "target_languages": ["fr-FR"],
+        "output_location": str(tmp_path),
+        **conf,
+        "source": source.get(conf["source"], conf["source"]),
+    }
+    with pytest.raises((InvalidInputError, InvalidInputs)) as refused:
+        build_plan(conf, "run-1")
+    assert f"{field}=" in str(refused.value)
+    assert vendors_env.counters()["requests_by_vendor"] == {}

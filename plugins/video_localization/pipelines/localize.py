@@ -22,7 +22,7 @@ from video_localization.core.validation import Checks, http_url
 from video_localization.panjaya.models import LipsModel
 from video_localization.panjaya.validation import validate_asset_options
 
-DUBBING_VENDORS = ["panjaya"]
+DUBBING_VENDORS = ["panjaya", "akool", "blendvision"]
 #: Schemes the project reads and uploads itself (streamed); http(s) sources are fetched by the vendor.
 STORAGE_SCHEMES = ["file", "s3", "gs", "gcs", "az", "abfs", "abfss"]
 SOURCE_HELP = (
@@ -47,9 +47,15 @@ def default_source() -> str:
     return os.environ.get("VLOC_DEFAULT_SOURCE") or str(media_dir() / "sample.mp4")
 
 
+def _union(lists) -> list[str]:
+    """Tags of several vendors, each once, sorted."""
+    return sorted({tag for tags in lists for tag in tags})
+
+
 def params() -> dict[str, Param]:
     """The trigger form: JSON schema so the UI (and the REST API) reject malformed values up front."""
-    panjaya = vendor_languages("panjaya")
+    sources = _union(vendor_languages(vendor).sources() for vendor in DUBBING_VENDORS)
+    targets = _union(vendor_languages(vendor).targets() for vendor in DUBBING_VENDORS)
     return {
         "source": Param(
             default_source(),
@@ -61,17 +67,17 @@ def params() -> dict[str, Param]:
         "source_language": Param(
             "en-US",
             type="string",
-            enum=panjaya.sources(),
+            enum=sources,
             title="Source language",
-            description="Spoken language of the source video.",
+            description="Spoken language of the source video (the plan checks it per vendor).",
         ),
         "target_languages": Param(
             ["fr-FR", "de-DE"],
             type="array",
-            items={"type": "string", "enum": panjaya.targets()},
+            items={"type": "string", "enum": targets},
             minItems=1,
             uniqueItems=True,
-            examples=panjaya.targets(),
+            examples=targets,
             title="Target languages",
             description="One dubbed video (and subtitles) per language.",
         ),
@@ -80,12 +86,16 @@ def params() -> dict[str, Param]:
             type="string",
             enum=DUBBING_VENDORS,
             title="Dubbing vendor",
+            description=(
+                "panjaya: lip-synced dubs with studio review (URL or file source); akool: video translation "
+                "(http(s) source; lipsync optional); blendvision: one dubbing job per language (file source)."
+            ),
         ),
         "lips_model": Param(
             LipsModel.REAL_FACE.value,
             type="string",
             enum=[m.value for m in LipsModel],
-            title="Lips model",
+            title="Lips model (Panjaya)",
             description="real_face: highest quality; real_face_turbo: up to 4x faster.",
         ),
         "voice_anonymization": Param(
@@ -93,14 +103,14 @@ def params() -> dict[str, Param]:
             type="number",
             minimum=0,
             maximum=1,
-            title="Voice anonymization",
+            title="Voice anonymization (Panjaya)",
             description="0 keeps the speaker's voice, 1 makes it sound very different.",
         ),
         "speakers_count": Param(
             None,
             type=["integer", "null"],
             minimum=1,
-            title="Number of speakers",
+            title="Number of speakers (Panjaya)",
             description="Distinct speakers in the video (improves accuracy); empty = let the vendor detect.",
         ),
         "start_time": Param(
@@ -121,7 +131,7 @@ def params() -> dict[str, Param]:
             False,
             type="boolean",
             title="Human review",
-            description="A person approves each language in the studio before generation is paid for.",
+            description="Panjaya only: a person approves each language in the studio before paying for it.",
         ),
         "output_location": Param(
             default_output_location(),
@@ -129,6 +139,18 @@ def params() -> dict[str, Param]:
             minLength=1,
             title="Output location",
             description="Folder or object-storage URI; results land in <location>/<run_id>/<locale>/.",
+        ),
+        "lipsync": Param(
+            False,
+            type="boolean",
+            title="Lip sync (Akool)",
+            description="Akool only: lip-synced result (paid extra; sources up to 60 s).",
+        ),
+        "face_enhance": Param(
+            False,
+            type="boolean",
+            title="Face enhance (Akool)",
+            description="Akool only, and only with lip sync.",
         ),
         "notify_conn_id": Param(
             None,
@@ -155,15 +177,34 @@ def check_source(source: str) -> dict[str, str]:
     return {"kind": "path", "source": str(path)}
 
 
-def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
-    """Validate a whole request (no vendor call) and answer the small dict every later step reads."""
-    checks = Checks()
-    vendor = conf.get("dubbing_vendor") or "panjaya"
-    if vendor not in DUBBING_VENDORS:
-        checks.add(InvalidInputError("dubbing_vendor", vendor, DUBBING_VENDORS))
-    source = checks.run(check_source, conf.get("source"))
-    options = checks.run(
-        validate_asset_options,
+#: Options that only some vendors have, with the values that mean "not asked for" (the form's defaults).
+VENDOR_OPTIONS: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {
+    "speakers_count": (("panjaya",), (None, "")),
+    "lips_model": (("panjaya",), (None, "", LipsModel.REAL_FACE.value)),
+    "voice_anonymization": (("panjaya",), (None, "", 0, 0.0)),
+    "review": (("panjaya",), (None, False)),
+    "lipsync": (("akool",), (None, False)),
+    "face_enhance": (("akool",), (None, False)),
+    "start_time": (("panjaya", "blendvision"), (None, "")),
+    "end_time": (("panjaya", "blendvision"), (None, "")),
+}
+
+
+def _foreign_options(conf: dict[str, Any], vendor: str) -> list[InvalidInputError]:
+    """An option set to something the chosen vendor cannot do is refused, not silently dropped."""
+    errors = []
+    for field, (vendors, neutral) in VENDOR_OPTIONS.items():
+        value = conf.get(field)
+        if vendor not in vendors and not any(value is n or value == n for n in neutral):
+            allowed = f"{neutral[-1]!r} (or empty) with dubbing_vendor={vendor}; other values only with " + (
+                " or ".join(vendors)
+            )
+            errors.append(InvalidInputError(field, value, allowed, f"{vendor} has no such option"))
+    return errors
+
+
+def _plan_panjaya(conf: dict[str, Any], source: dict[str, str]) -> dict[str, Any]:
+    options = validate_asset_options(
         source_locale=conf.get("source_language"),
         target_locales=conf.get("target_languages") or [],
         speakers_count=conf.get("speakers_count"),
@@ -172,30 +213,142 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
         lips_model=conf.get("lips_model"),
         voice_anonymization=conf.get("voice_anonymization"),
     )
-    output_location = str(conf.get("output_location") or default_output_location())
-    with checks.field():
-        if not output_location.strip():
-            raise InvalidInputError("output_location", output_location, "a folder path or object-storage URI")
-    checks.raise_if_any()
-    assert source is not None and options is not None
-    run_dir = as_storage_path(output_location) / safe_path_part(run_id)
-    targets = [language.locale for language in options.target_languages]
     return {
-        "vendor": vendor,
-        "source_kind": source["kind"],
-        "source": source["source"],
         "source_language": options.locale,
-        "target_languages": targets,
-        # Flat keys: the DAG hands each one to the asset operator as its own XCom reference.
+        "target_languages": [language.locale for language in options.target_languages],
         "speakers_count": options.speakers_count,
         "start_time": options.start_time,
         "end_time": options.end_time,
         "lips_model": options.lips_model.value if options.lips_model else None,
         "voice_anonymization": options.voice_anonymization,
+    }
+
+
+def _plan_akool(conf: dict[str, Any], source: dict[str, str]) -> dict[str, Any]:
+    from video_localization.akool.validation import validate_translation
+
+    if source["kind"] != "url":
+        raise InvalidInputError(
+            "source",
+            conf.get("source"),
+            "an http(s) URL",
+            "Akool fetches the video itself and takes no upload",
+        )
+    plan = validate_translation(
+        source_url=source["source"],
+        source_locale=conf.get("source_language"),
+        target_locales=conf.get("target_languages") or [],
+        lipsync=bool(conf.get("lipsync")),
+        face_enhance=bool(conf.get("face_enhance")),
+    )
+    return {
+        "source_language": plan.source_tag,
+        "target_languages": list(plan.targets),
+        "lipsync": plan.lipsync,
+        "face_enhance": plan.face_enhance,
+    }
+
+
+def _plan_blendvision(conf: dict[str, Any], source: dict[str, str]) -> dict[str, Any]:
+    from video_localization.blendvision.validation import (
+        validate_interval,
+        validate_source_language,
+        validate_targets,
+        validate_upload,
+    )
+
+    checks = Checks()
+    if source["kind"] != "path":
+        checks.add(
+            InvalidInputError(
+                "source",
+                conf.get("source"),
+                "a local path or object-storage URI",
+                "BlendVision dubs files uploaded to its library; this project uploads them for you",
+            )
+        )
+    else:
+        checks.run(validate_upload, source_path=source["source"])
+    language = checks.run(validate_source_language, conf.get("source_language"))
+    targets = checks.run(
+        validate_targets, language.tag if language else None, conf.get("target_languages") or []
+    )
+    checks.run(validate_interval, conf.get("start_time"), conf.get("end_time"))
+    checks.raise_if_any()
+    assert language is not None and targets is not None
+    return {
+        "source_language": language.tag,
+        "target_languages": [target.tag for target in targets],
+        "start_time": conf.get("start_time"),
+        "end_time": conf.get("end_time"),
+    }
+
+
+PLANNERS = {"panjaya": _plan_panjaya, "akool": _plan_akool, "blendvision": _plan_blendvision}
+#: Every key a plan holds, so each DAG branch can reference its own keys as XCom whatever the vendor.
+PLAN_OPTION_KEYS = (
+    "speakers_count",
+    "start_time",
+    "end_time",
+    "lips_model",
+    "voice_anonymization",
+    "lipsync",
+    "face_enhance",
+)
+
+
+def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """Validate a whole request (no vendor call) and answer the small dict every later step reads."""
+    checks = Checks()
+    vendor = conf.get("dubbing_vendor") or "panjaya"
+    if vendor not in DUBBING_VENDORS:
+        checks.add(InvalidInputError("dubbing_vendor", vendor, DUBBING_VENDORS))
+    source = checks.run(check_source, conf.get("source"))
+    vendor_plan = None
+    if vendor in PLANNERS:
+        for error in _foreign_options(conf, vendor):
+            checks.add(error)
+        if source is not None:
+            vendor_plan = checks.run(PLANNERS[vendor], conf, source)
+    output_location = str(conf.get("output_location") or default_output_location())
+    with checks.field():
+        if not output_location.strip():
+            raise InvalidInputError("output_location", output_location, "a folder path or object-storage URI")
+    checks.raise_if_any()
+    assert source is not None and vendor_plan is not None
+    run_dir = as_storage_path(output_location) / safe_path_part(run_id)
+    return {
+        "vendor": vendor,
+        "source_kind": source["kind"],
+        "source": source["source"],
+        # Flat keys: the DAG hands each one to an operator as its own XCom reference.
+        **dict.fromkeys(PLAN_OPTION_KEYS),
+        **vendor_plan,
         "review": bool(conf.get("review")),
         "run_dir": str(run_dir),
         "planned_at": datetime.now(UTC).isoformat(),
     }
+
+
+def output_dir(plan: dict[str, Any], locale: str) -> str:
+    return str(as_storage_path(plan["run_dir"]) / safe_path_part(locale))
+
+
+def akool_jobs(plan: dict[str, Any], translated: dict[str, Any]) -> list[dict[str, Any]]:
+    """One download per language from the translate step's `{tag: video_model_id}`."""
+    ids = translated["video_model_ids"]
+    return [
+        {"video_model_id": ids[locale], "locale": locale, "output_dir": output_dir(plan, locale)}
+        for locale in plan["target_languages"]
+    ]
+
+
+def blendvision_jobs(plan: dict[str, Any], dubbed: Any) -> list[dict[str, Any]]:
+    """One download per finished dubbing job (the mapped jobs' results, one per language)."""
+    return [
+        {"job_id": job["job_id"], "locale": job["locale"], "output_dir": output_dir(plan, job["locale"])}
+        for job in as_result_list(dubbed)
+    ]
 
 
 def language_jobs(plan: dict[str, Any], asset: dict[str, Any]) -> list[dict[str, Any]]:
@@ -208,7 +361,7 @@ def language_jobs(plan: dict[str, Any], asset: dict[str, Any]) -> list[dict[str,
         {
             "locale": locale,
             "version_id": versions[locale],
-            "output_dir": str(as_storage_path(plan["run_dir"]) / safe_path_part(locale)),
+            "output_dir": output_dir(plan, locale),
             "review": plan["review"],
         }
         for locale in plan["target_languages"]
@@ -224,20 +377,39 @@ def as_result_list(results: Any) -> list[dict[str, Any]]:
     return [result for result in results if result]
 
 
+#: Per vendor: the task whose result holds the vendor's ids, and the (mapped) download task.
+VENDOR_TASKS = {
+    "panjaya": {"ids": "create_asset", "download": "localize_language.download"},
+    "akool": {"ids": "akool_translate", "download": "akool_download"},
+    "blendvision": {"ids": "blendvision_upload", "download": "blendvision_download"},
+}
+
+
+def vendor_ids(vendor: str, ids_result: dict[str, Any] | None) -> dict[str, Any]:
+    """The vendor's own ids worth keeping in the manifest (never links, never secrets)."""
+    ids_result = ids_result or {}
+    if vendor == "panjaya":
+        return {"asset_id": ids_result.get("asset_id"), "versions": ids_result.get("versions", {})}
+    if vendor == "akool":
+        return {"video_model_ids": ids_result.get("video_model_ids", {})}
+    return {"source_file_id": ids_result.get("file_id")}
+
+
 def build_manifest(
-    plan: dict[str, Any], asset: dict[str, Any], results: list[dict[str, Any]], run: dict[str, Any]
+    plan: dict[str, Any], ids: dict[str, Any], results: list[dict[str, Any]], run: dict[str, Any]
 ) -> dict[str, Any]:
+    """Every target language, delivered or not, with its files (size, SHA-256), vendor job id and timing."""
     done = {result["locale"]: result for result in results if result}
     languages = []
     for locale in plan["target_languages"]:
-        result = done.get(locale)
+        result = done.get(locale) or {}
         languages.append(
             {
                 "locale": locale,
-                "status": "delivered" if result else "skipped",
-                "version_id": asset.get("versions", {}).get(locale),
-                "files": result["files"] if result else [],
-                "downloaded_at": result.get("downloaded_at") if result else None,
+                "status": "delivered" if result else "not_delivered",
+                "job_id": result.get("version_id") or result.get("job_id"),
+                "files": result.get("files", []),
+                "downloaded_at": result.get("downloaded_at"),
             }
         )
     return {
@@ -247,7 +419,8 @@ def build_manifest(
         "vendor": plan["vendor"],
         "source": plan["source"],
         "source_language": plan["source_language"],
-        "asset_id": asset.get("asset_id"),
+        "asset_id": ids.get("asset_id"),
+        "vendor_ids": ids,
         "languages": languages,
         "timings": {
             "run_started_at": run.get("started_at"),
@@ -267,7 +440,8 @@ def manifest_summary(manifest: dict[str, Any], manifest_uri: str) -> dict[str, A
     return {
         "dag_id": manifest["dag_id"],
         "run_id": manifest["run_id"],
-        "asset_id": manifest["asset_id"],
+        "vendor": manifest["vendor"],
+        "vendor_ids": manifest["vendor_ids"],
         "manifest": manifest_uri,
         "delivered": [lang["locale"] for lang in manifest["languages"] if lang["status"] == "delivered"],
         "skipped": [lang["locale"] for lang in manifest["languages"] if lang["status"] != "delivered"],
