@@ -145,7 +145,9 @@ def test_webvtt_reads_back_with_ttconv(locale: str) -> None:
 @pytest.mark.parametrize("locale", list(TEXTS))
 def test_dfxp_reads_back_with_ttconv(locale: str) -> None:
     data = rendered(locale, CaptionFormat.DFXP)
-    document = imsc_reader.to_model(ET.ElementTree(ET.fromstring(data)))  # noqa: S314 - our own output
+    root = ET.fromstring(data)  # noqa: S314 - our own output
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == locale
+    document = imsc_reader.to_model(ET.ElementTree(root))
     assert_same_captions(ttconv_cues(document), parse_srt(TEXTS[locale]), 0.001)
 
 
@@ -461,3 +463,12 @@ def test_convert_captions_operator(tmp_path: Path) -> None:
         ConvertCaptionsOperator(
             task_id="bad", srt_path=str(source), output_dir=str(tmp_path), locale="ja-JP", formats=["Scc"]
         ).execute({})
+
+
+def test_an_empty_srt_a_silent_video_s_gives_every_format_without_captions() -> None:
+    rendered_files = {item.format: item.data for item in convert_srt("", "en-US", LOCAL_FORMATS)}
+    assert rendered_files[CaptionFormat.SUBRIP] == b""
+    assert ttconv_cues(scc_reader.to_model(rendered_files[CaptionFormat.SCC].decode())) == []
+    assert ttconv_cues(stl_reader.to_model(io.BytesIO(rendered_files[CaptionFormat.EBU_STL]))) == []
+    assert read_spruce_stl(rendered_files[CaptionFormat.STL]) == []
+    assert read_quicktime_text(rendered_files[CaptionFormat.QTTEXT]) == []

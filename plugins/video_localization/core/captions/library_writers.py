@@ -6,6 +6,7 @@ unchanged; the document language is set (`xml:lang`), and right-to-left language
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from fractions import Fraction
@@ -20,6 +21,7 @@ from video_localization.core.captions.languages import ARABIC, HEBREW, language_
 from video_localization.core.languages import normalize_tag
 
 _RIGHT_TO_LEFT_SCRIPTS = frozenset({ARABIC, HEBREW})
+_TT_LANG = re.compile(r'(<tt\b[^>]*?\sxml:lang=")[^"]*(")')
 
 
 def is_right_to_left(locale: str) -> bool:
@@ -49,7 +51,12 @@ def webvtt(cues: Sequence[Cue], locale: str) -> bytes:
 
 
 def dfxp(cues: Sequence[Cue], locale: str) -> bytes:
-    return DFXPWriter().write(caption_set(cues, locale)).encode("utf-8")
+    """DFXP; pycaption always declares `xml:lang="en"` on `<tt>` (the `<div>` has the real one): fixed."""
+    text = DFXPWriter().write(caption_set(cues, locale))
+    text = _TT_LANG.sub(
+        lambda match: f"{match.group(1)}{normalize_tag(locale)}{match.group(2)}", text, count=1
+    )
+    return text.encode("utf-8")
 
 
 # -- ttconv ---------------------------------------------------------------------------------------------
