@@ -27,12 +27,12 @@ from pathlib import Path
 import httpx
 
 from video_localization import topology
+from video_localization.sandbox.connections import sandbox_connections
 from video_localization.sandbox.server import free_port
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 AIRFLOW_COMPONENTS = topology.AIRFLOW_COMPONENTS
 ADMIN_USER = topology.ADMIN_USER
-SANDBOX_PANJAYA_KEY = topology.SANDBOX_PANJAYA_KEY
 
 
 def _bin(name: str) -> str:
@@ -106,11 +106,6 @@ class Stack:
 
     # -- environment ------------------------------------------------------------------------------
     def env(self) -> dict[str, str]:
-        panjaya = {
-            "conn_type": "panjaya",
-            "host": f"{self.sandbox_url}/panjaya",
-            "password": SANDBOX_PANJAYA_KEY,
-        }
         env = {
             **os.environ,
             "AIRFLOW_HOME": str(self.home),
@@ -127,7 +122,7 @@ class Stack:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.password_file),
             "AIRFLOW__API__PORT": str(self.api_port),
             "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW_CONN_PANJAYA_DEFAULT": json.dumps(panjaya),
+            **sandbox_connections(self.sandbox_url),
             "VLOC_OUTPUT_DIR": str(self.output_dir),
             "VLOC_POLL_INTERVAL": str(self.poll_interval),
             "VLOC_MAX_POLL_INTERVAL": str(self.max_poll_interval),
@@ -158,16 +153,6 @@ class Stack:
     def start_sandbox(self) -> None:
         self._spawn(topology.SANDBOX, _argv(topology.SANDBOX))
         self._wait_http(f"{self.sandbox_url}/_sandbox/health", "the vendor sandbox", 30)
-        # The sandbox's callback key, so callbacks it signs verify against the connection.
-        pem = httpx.get(f"{self.sandbox_url}/panjaya/_sandbox/public-key", timeout=5).text
-        self.extra_env["AIRFLOW_CONN_PANJAYA_DEFAULT"] = json.dumps(
-            {
-                "conn_type": "panjaya",
-                "host": f"{self.sandbox_url}/panjaya",
-                "password": SANDBOX_PANJAYA_KEY,
-                "extra": {"callback_public_key": pem},
-            }
-        )
 
     def migrate(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)

@@ -14,11 +14,12 @@ the address it binds to).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Mapping
 from typing import Any
+
+from video_localization.sandbox.connections import sandbox_connections
 
 SANDBOX = "sandbox"
 API_SERVER = "api-server"
@@ -50,7 +51,6 @@ COMPOSE_PROJECT = "video-localization"
 POSTGRES_IMAGE = "postgres:16"
 REDIS_IMAGE = "redis:7"
 IMAGE = "video-localization-airflow:latest"
-SANDBOX_PANJAYA_KEY = "sandbox-key"
 ADMIN_USER = "admin"
 
 
@@ -64,18 +64,6 @@ def components(executor: str) -> tuple[str, ...]:
     if executor == "CeleryExecutor":
         return AIRFLOW_COMPONENTS + CELERY_WORKERS
     return AIRFLOW_COMPONENTS
-
-
-def panjaya_connection(sandbox_url: str) -> dict[str, Any]:
-    """`panjaya_default` pointing at the sandbox, with the key its callbacks are signed with."""
-    from video_localization.sandbox.panjaya.signing import public_key_pem
-
-    return {
-        "conn_type": "panjaya",
-        "host": f"{sandbox_url}/panjaya",
-        "password": SANDBOX_PANJAYA_KEY,
-        "extra": {"callback_public_key": public_key_pem()},
-    }
 
 
 def airflow_environment(
@@ -142,7 +130,7 @@ def _compose_environment() -> dict[str, str]:
             "AIRFLOW__CORE__DAGS_FOLDER": "/opt/video-localization/dags",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": "/opt/airflow/passwords.json",
-            "AIRFLOW_CONN_PANJAYA_DEFAULT": json.dumps(panjaya_connection(sandbox_url)),
+            **sandbox_connections(sandbox_url),
             "VLOC_OUTPUT_DIR": "/opt/video-localization/output",
             "VLOC_INTAKE_INBOX": "/opt/video-localization/inbox",
             "VLOC_SANDBOX_HOST": "0.0.0.0",
