@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="run localize_video end to end against the sandbox")
     demo.add_argument("--languages", default="fr-FR,de-DE,es-ES", help="comma-separated target languages")
     demo.add_argument("--output", default=str(PROJECT_DIR / "output"))
-    demo.add_argument("--vendor", default="panjaya", choices=["panjaya"])
+    demo.add_argument("--vendor", default="panjaya", choices=["panjaya", "akool", "blendvision"])
     demo.set_defaults(func=cmd_demo)
 
     up = commands.add_parser("up", help="start the sandbox and Airflow and leave them running")

@@ -80,8 +80,10 @@ def run_demo(languages: list[str], output: Path, vendor: str = "panjaya", keep_r
         rest = AirflowRest(stack.api_url, ADMIN_USER, stack.password)
         rest.wait_for_dag(DAG_ID)
         rest.unpause(DAG_ID)
+        sample = PROJECT_DIR / "include" / "media" / "sample.mp4"
         conf = {
-            "source": str(PROJECT_DIR / "include" / "media" / "sample.mp4"),
+            # Akool fetches its source itself: give it the sample at the sandbox's address.
+            "source": f"{stack.sandbox_url}/_sandbox/media/sample.mp4" if vendor == "akool" else str(sample),
             "source_language": "en-US",
             "target_languages": languages,
             "dubbing_vendor": vendor,
