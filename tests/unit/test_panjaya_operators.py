@@ -161,7 +161,7 @@ def test_build_plan_accepts_a_good_request(tmp_path: Path) -> None:
         ({"start_time": 4, "end_time": 3}, "end_time", 3, "a number > 4"),
         ({"voice_anonymization": 1.5}, "voice_anonymization", 1.5, "<= 1"),
         ({"speakers_count": 0}, "speakers_count", 0, "a whole number >= 1"),
-        ({"dubbing_vendor": "akool"}, "dubbing_vendor", "akool", "allowed: panjaya"),
+        ({"dubbing_vendor": "heygen"}, "dubbing_vendor", "heygen", "allowed: panjaya, akool, blendvision"),
     ],
 )
 def test_build_plan_names_the_bad_field(conf: dict[str, Any], field: str, value: Any, words: str) -> None:

@@ -203,7 +203,7 @@ def _foreign_options(conf: dict[str, Any], vendor: str) -> list[InvalidInputErro
     return errors
 
 
-def _plan_panjaya(conf: dict[str, Any], source: dict[str, str]) -> dict[str, Any]:
+def _plan_panjaya(conf: dict[str, Any], source: dict[str, str] | None) -> dict[str, Any]:
     options = validate_asset_options(
         source_locale=conf.get("source_language"),
         target_locales=conf.get("target_languages") or [],
@@ -249,7 +249,7 @@ def _plan_akool(conf: dict[str, Any], source: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _plan_blendvision(conf: dict[str, Any], source: dict[str, str]) -> dict[str, Any]:
+def _plan_blendvision(conf: dict[str, Any], source: dict[str, str] | None) -> dict[str, Any]:
     from video_localization.blendvision.validation import (
         validate_interval,
         validate_source_language,
@@ -258,7 +258,9 @@ def _plan_blendvision(conf: dict[str, Any], source: dict[str, str]) -> dict[str,
     )
 
     checks = Checks()
-    if source["kind"] != "path":
+    if source is None:
+        pass  # already reported by check_source
+    elif source["kind"] != "path":
         checks.add(
             InvalidInputError(
                 "source",
@@ -308,8 +310,8 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
     if vendor in PLANNERS:
         for error in _foreign_options(conf, vendor):
             checks.add(error)
-        if source is not None:
-            vendor_plan = checks.run(PLANNERS[vendor], conf, source)
+        # Planned even when the source is bad, so every problem of the request is reported at once.
+        vendor_plan = checks.run(PLANNERS[vendor], conf, source)
     output_location = str(conf.get("output_location") or default_output_location())
     with checks.field():
         if not output_location.strip():
