@@ -7,7 +7,8 @@ plan (validate everything, no vendor call) -> the chosen dubbing vendor's branch
 - akool: translate (one job per language, one request) -> per language download
 - blendvision: upload the source to the library -> per language [dubbing job -> download]
 
--> manifest.json (every file, checksum, vendor ids, timings) -> optional notification.
+-> captions per language (the source's too) and format: converted here from the vendor's SRT, or from a
+Rev order per language -> manifest.json (every file, checksum, vendor ids, timings) -> notification.
 
 Wiring only: the logic lives in `video_localization.pipelines.localize` and the vendors' operators.
 """
@@ -28,6 +29,7 @@ from video_localization.blendvision.operators import (
     BlendVisionDubbingJobOperator,
     BlendVisionUploadSourceOperator,
 )
+from video_localization.core.captions.operators import ConvertCaptionsOperator
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.panjaya.operators import (
     PanjayaAssetFromSourceOperator,
@@ -36,6 +38,7 @@ from video_localization.panjaya.operators import (
 )
 from video_localization.panjaya.review import PanjayaReviewOperator
 from video_localization.pipelines import localize
+from video_localization.rev.operators import RevCaptionOrderOperator, RevDownloadCaptionsOperator
 
 MANIFESTS = Asset(name="localized_video_manifests", uri="file:///video-localization/manifests")
 
@@ -171,32 +174,76 @@ def localize_video() -> None:
     branch >> [asset, translate, upload]
     upload >> dubbed
 
-    # -- manifest and notification ----------------------------------------------------------------
-    # The branches not taken are skipped; the manifest runs after the one taken, unless it failed.
-    @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS, outlets=[MANIFESTS])
-    def manifest(plan: dict[str, Any], **context: Any) -> dict[str, Any]:
-        """Every target language with its files (a language rejected in review is listed undelivered)."""
-        ti, dag_run = context["ti"], context["dag_run"]
+    # -- what the chosen branch delivered ---------------------------------------------------------
+    # The branches not taken are skipped; what follows runs after the one taken, unless it failed.
+    @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
+    def deliveries(plan: dict[str, Any], **context: Any) -> dict[str, Any]:
+        ti = context["ti"]
         tasks = localize.VENDOR_TASKS[plan["vendor"]]
         results = localize.as_result_list(ti.xcom_pull(task_ids=tasks["download"]))
         if not results:
             raise AirflowFailException("no language was delivered; see the failed tasks of this run")
+        return {
+            "results": results,
+            "ids": localize.vendor_ids(plan["vendor"], ti.xcom_pull(task_ids=tasks["ids"])),
+        }
+
+    delivered = deliveries(planned)
+    [panjaya_delivered, akool_delivered, blendvision_delivered] >> delivered
+
+    # -- captions: per language and format, converted here or ordered from Rev --------------------
+    @task
+    def local_caption_jobs(plan: dict[str, Any], delivered: dict[str, Any]) -> list[dict[str, Any]]:
+        jobs = localize.local_caption_jobs(plan, delivered["results"])
+        if jobs:
+            localize.fetch_source_transcript(plan, delivered["ids"])
+        return jobs
+
+    converted = ConvertCaptionsOperator.partial(
+        task_id="convert_captions", map_index_template="{{ task.locale }} {{ task.formats[0] }}"
+    ).expand_kwargs(local_caption_jobs(planned, delivered))
+
+    @task
+    def rev_caption_jobs(plan: dict[str, Any], delivered: dict[str, Any]) -> list[dict[str, Any]]:
+        return localize.rev_caption_jobs(plan, delivered["results"])
+
+    ordered = RevCaptionOrderOperator.partial(
+        task_id="rev_caption_order", deferrable=True, map_index_template="{{ task.locale }}", **POLL
+    ).expand_kwargs(rev_caption_jobs(planned, delivered))
+
+    @task
+    def rev_download_jobs(plan: dict[str, Any], orders: Any) -> list[dict[str, Any]]:
+        return localize.rev_download_jobs(plan, orders)
+
+    rev_captions = RevDownloadCaptionsOperator.partial(
+        task_id="rev_caption_download", map_index_template="{{ task.locale }} {{ task.formats[0] }}"
+    ).expand_kwargs(rev_download_jobs(planned, ordered.output))
+
+    # -- manifest and notification ----------------------------------------------------------------
+    @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS, outlets=[MANIFESTS])
+    def manifest(plan: dict[str, Any], delivered: dict[str, Any], **context: Any) -> dict[str, Any]:
+        """Every target language with its files (a language rejected in review is listed undelivered)."""
+        ti, dag_run = context["ti"], context["dag_run"]
+        captions = localize.captions_by_locale(
+            ti.xcom_pull(task_ids="convert_captions"), ti.xcom_pull(task_ids="rev_caption_download")
+        )
         document = localize.build_manifest(
             plan,
-            localize.vendor_ids(plan["vendor"], ti.xcom_pull(task_ids=tasks["ids"])),
-            results,
+            delivered["ids"],
+            delivered["results"],
             {
                 "dag_id": dag_run.dag_id,
                 "run_id": dag_run.run_id,
                 "started_at": dag_run.start_date.isoformat() if dag_run.start_date else None,
             },
+            captions,
         )
         stored = localize.write_manifest(plan, document)
         context["outlet_events"][MANIFESTS].extra = {"manifest": stored.uri, "run_id": dag_run.run_id}
         return {"manifest": stored.to_dict(), "summary": localize.manifest_summary(document, stored.uri)}
 
-    written = manifest(planned)
-    [panjaya_delivered, akool_delivered, blendvision_delivered] >> written
+    written = manifest(planned, delivered)
+    [converted, rev_captions] >> written
 
     @task.short_circuit(ignore_downstream_trigger_rules=False)
     def notification_wanted(**context: Any) -> bool:

@@ -239,3 +239,64 @@ def test_options_the_chosen_vendor_cannot_take_are_refused_at_plan(conf, field, 
         build_plan(conf, "run-1")
     assert f"{field}=" in str(refused.value)
     assert vendors_env.counters()["requests_by_vendor"] == {}
+
+
+def _caption_names(manifest: dict) -> dict[str, list[str]]:
+    return {
+        locale: sorted(Path(entry["uri"].removeprefix("file://")).name for entry in files)
+        for locale, files in manifest["captions"]["files"].items()
+    }
+
+
+@pytest.mark.parametrize("captions_source", ["dubbing", "rev"])
+def test_every_language_gets_every_caption_format(captions_source, localize_dag, vendors_env, tmp_path):
+    """Source language and each target: SubRip, WebVtt, Ttml and Scc under <locale>/captions/."""
+    run = localize_dag.test(
+        run_conf={
+            "source": str(media_dir() / "sample.mp4"),
+            "source_language": "en-US",
+            "target_languages": ["fr-FR", "de-DE"],
+            "caption_formats": ["SubRip", "WebVtt", "Ttml", "Scc"],
+            "captions_source": captions_source,
+            "output_location": str(tmp_path),
+        }
+    )
+    assert run.state == DagRunState.SUCCESS, _states(run)
+    run_dir = tmp_path / run.run_id
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    for locale in ("en-US", "fr-FR", "de-DE"):
+        assert _caption_names(manifest)[locale] == sorted(
+            [f"{locale}.srt", f"{locale}.vtt", f"{locale}.ttml", f"{locale}.scc"]
+        )
+        for entry in manifest["captions"]["files"][locale]:
+            path = Path(entry["uri"].removeprefix("file://"))
+            assert path.parent == run_dir / locale / "captions"
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+    labels = {
+        ti.rendered_map_index
+        for ti in run.get_task_instances()
+        if ti.task_id in ("convert_captions", "rev_caption_download")
+    }
+    assert "fr-FR Scc" in labels and "en-US WebVtt" in labels  # the UI shows language and format
+    orders = vendors_env.counters()["created"].get("rev:order", 0)
+    assert orders == (3 if captions_source == "rev" else 0)  # one Rev order per language
+
+
+def test_captions_from_dubbing_are_refused_for_a_vendor_without_subtitles(vendors_env, tmp_path):
+    from video_localization.core.errors import InvalidInputError
+    from video_localization.pipelines.localize import build_plan
+
+    conf = {
+        "dubbing_vendor": "blendvision",
+        "source": str(media_dir() / "sample.mp4"),
+        "source_language": "en-US",
+        "target_languages": ["ja-JP"],
+        "caption_formats": ["SubRip"],
+        "captions_source": "dubbing",
+        "output_location": str(tmp_path),
+    }
+    with pytest.raises(InvalidInputError, match=r"captions_source='dubbing'.*blendvision gives no subtitle"):
+        build_plan(conf, "r1")
+    with pytest.raises(InvalidInputError, match="Scc"):  # CEA-608 cannot hold Japanese
+        build_plan({**conf, "captions_source": "rev", "caption_formats": ["Scc"]}, "r1")
+    assert vendors_env.counters()["requests_by_vendor"] == {}

@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 
 from airflow.sdk import Param
 
+from video_localization.core.captions.formats import CaptionFormat
+from video_localization.core.captions.validation import SOURCE_LOCAL, SOURCE_REV, validate_caption_request
 from video_localization.core.errors import InvalidInputError
 from video_localization.core.languages import vendor_languages
 from video_localization.core.storage import StoredFile, as_storage_path, safe_path_part, write_bytes
@@ -23,6 +25,10 @@ from video_localization.panjaya.models import LipsModel
 from video_localization.panjaya.validation import validate_asset_options
 
 DUBBING_VENDORS = ["panjaya", "akool", "blendvision"]
+#: Where captions come from: the dubbing vendor's SRT converted here, or Rev.
+CAPTIONS_SOURCES = {"dubbing": SOURCE_LOCAL, "rev": SOURCE_REV}
+#: Dubbing vendors that give a subtitle file to convert (Akool and BlendVision give none).
+VENDORS_WITH_SRT = ("panjaya",)
 #: Schemes the project reads and uploads itself (streamed); http(s) sources are fetched by the vendor.
 STORAGE_SCHEMES = ["file", "s3", "gs", "gcs", "az", "abfs", "abfss"]
 SOURCE_HELP = (
@@ -151,6 +157,31 @@ def params() -> dict[str, Param]:
             type="boolean",
             title="Face enhance (Akool)",
             description="Akool only, and only with lip sync.",
+        ),
+        "caption_formats": Param(
+            [],
+            type="array",
+            items={"type": "string", "enum": [fmt.value for fmt in CaptionFormat]},
+            uniqueItems=True,
+            examples=[fmt.value for fmt in CaptionFormat],
+            title="Caption formats",
+            description="Subtitle files for the source and every target language; empty = none.",
+        ),
+        "captions_source": Param(
+            "dubbing",
+            type="string",
+            enum=list(CAPTIONS_SOURCES),
+            title="Captions from",
+            description=(
+                "dubbing: convert the dubbing vendor's SRT here (Panjaya gives SRTs); rev: a Rev order per "
+                "language on the source and on each dubbed video (MCC, CheetahCap, AvidDvd only from Rev)."
+            ),
+        ),
+        "burned_in_captions": Param(
+            False,
+            type="boolean",
+            title="Burned-in captions video (Rev)",
+            description="With captions from Rev: also a video with the captions drawn in, per language.",
         ),
         "notify_conn_id": Param(
             None,
@@ -286,6 +317,36 @@ def _plan_blendvision(conf: dict[str, Any], source: dict[str, str] | None) -> di
     }
 
 
+def _plan_captions(conf: dict[str, Any], vendor: str, vendor_plan: dict[str, Any] | None) -> dict[str, Any]:
+    """Caption formats for the source language and every target, checked per language and format."""
+    formats = conf.get("caption_formats") or []
+    chosen = conf.get("captions_source") or "dubbing"
+    if chosen not in CAPTIONS_SOURCES:
+        raise InvalidInputError("captions_source", chosen, list(CAPTIONS_SOURCES))
+    if not formats:
+        if conf.get("burned_in_captions"):
+            raise InvalidInputError("burned_in_captions", True, "false unless caption_formats are asked for")
+        return {"caption_formats": [], "captions_source": chosen, "caption_locales": [], "burned_in": False}
+    if chosen == "dubbing" and vendor not in VENDORS_WITH_SRT:
+        raise InvalidInputError(
+            "captions_source", chosen, ["rev"], f"{vendor} gives no subtitle file to convert; Rev can caption"
+        )
+    if conf.get("burned_in_captions") and chosen != "rev":
+        raise InvalidInputError("burned_in_captions", True, "false unless captions_source is 'rev'")
+    locales = []
+    if vendor_plan is not None:
+        locales = [vendor_plan["source_language"], *vendor_plan["target_languages"]]
+    request = validate_caption_request(
+        formats, locales, CAPTIONS_SOURCES[chosen], source_field="captions_source"
+    )
+    return {
+        "caption_formats": request["formats"],
+        "captions_source": chosen,
+        "caption_locales": request["locales"],
+        "burned_in": bool(conf.get("burned_in_captions")),
+    }
+
+
 PLANNERS = {"panjaya": _plan_panjaya, "akool": _plan_akool, "blendvision": _plan_blendvision}
 #: Every key a plan holds, so each DAG branch can reference its own keys as XCom whatever the vendor.
 PLAN_OPTION_KEYS = (
@@ -312,12 +373,13 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
             checks.add(error)
         # Planned even when the source is bad, so every problem of the request is reported at once.
         vendor_plan = checks.run(PLANNERS[vendor], conf, source)
+    captions = checks.run(_plan_captions, conf, vendor, vendor_plan)
     output_location = str(conf.get("output_location") or default_output_location())
     with checks.field():
         if not output_location.strip():
             raise InvalidInputError("output_location", output_location, "a folder path or object-storage URI")
     checks.raise_if_any()
-    assert source is not None and vendor_plan is not None
+    assert source is not None and vendor_plan is not None and captions is not None
     run_dir = as_storage_path(output_location) / safe_path_part(run_id)
     return {
         "vendor": vendor,
@@ -326,6 +388,7 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
         # Flat keys: the DAG hands each one to an operator as its own XCom reference.
         **dict.fromkeys(PLAN_OPTION_KEYS),
         **vendor_plan,
+        **captions,
         "review": bool(conf.get("review")),
         "run_dir": str(run_dir),
         "planned_at": datetime.now(UTC).isoformat(),
@@ -370,6 +433,94 @@ def language_jobs(plan: dict[str, Any], asset: dict[str, Any]) -> list[dict[str,
     ]
 
 
+# -- captions ---------------------------------------------------------------------------------------
+def source_srt_path(plan: dict[str, Any]) -> str:
+    locale = plan["source_language"]
+    return f"{output_dir(plan, locale)}/{locale}.source.srt"
+
+
+def fetch_source_transcript(plan: dict[str, Any], ids: dict[str, Any]) -> str | None:
+    """Panjaya's source-language transcript (SRT), saved beside the source language's captions."""
+    from video_localization.panjaya.hook import PanjayaHook
+    from video_localization.panjaya.models import SrtLocality
+
+    versions = list((ids.get("versions") or {}).values())
+    if not versions:
+        return None
+    text = PanjayaHook().get_srt(versions[0], SrtLocality.SOURCE)
+    write_bytes(as_storage_path(source_srt_path(plan)), text.encode(), "application/x-subrip")
+    return source_srt_path(plan)
+
+
+def local_caption_jobs(plan: dict[str, Any], delivered: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One conversion per language and format, from the vendor's SRT of each delivered language."""
+    if not plan["caption_formats"] or plan["captions_source"] != "dubbing":
+        return []
+    done = {result["locale"] for result in delivered}
+    jobs = []
+    for locale in plan["caption_locales"]:
+        if locale == plan["source_language"]:
+            srt = source_srt_path(plan)
+        elif locale in done:
+            srt = f"{output_dir(plan, locale)}/{locale}.srt"
+        else:
+            continue  # not delivered (rejected in review): nothing to caption
+        jobs.extend(
+            {"srt_path": srt, "output_dir": output_dir(plan, locale), "locale": locale, "formats": [fmt]}
+            for fmt in plan["caption_formats"]
+        )
+    return jobs
+
+
+def rev_caption_jobs(plan: dict[str, Any], delivered: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One Rev order per language: the source video for the source language, each dubbed video else."""
+    if not plan["caption_formats"] or plan["captions_source"] != "rev":
+        return []
+    done = {result["locale"] for result in delivered}
+    jobs = []
+    for locale in plan["caption_locales"]:
+        if locale == plan["source_language"]:
+            media = plan["source"]
+        elif locale in done:
+            media = f"{output_dir(plan, locale)}/video.mp4"
+        else:
+            continue
+        jobs.append(
+            {
+                "locale": locale,
+                "source": media,
+                "formats": plan["caption_formats"],
+                "burned_in": plan["burned_in"],
+            }
+        )
+    return jobs
+
+
+def rev_download_jobs(plan: dict[str, Any], orders: Any) -> list[dict[str, Any]]:
+    """One download per language and format (the burned-in video with the first format)."""
+    jobs = []
+    for order in as_result_list(orders):
+        for index, fmt in enumerate(plan["caption_formats"]):
+            jobs.append(
+                {
+                    "order_number": order["order_number"],
+                    "locale": order["locale"],
+                    "output_dir": output_dir(plan, order["locale"]),
+                    "formats": [fmt],
+                    "include_burned_in": plan["burned_in"] and index == 0,
+                }
+            )
+    return jobs
+
+
+def captions_by_locale(*results: Any) -> dict[str, list[dict[str, Any]]]:
+    """Caption files of every conversion or Rev download, grouped by language."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for result in (item for group in results for item in as_result_list(group)):
+        grouped.setdefault(result["locale"], []).extend(result.get("files", []))
+    return grouped
+
+
 def as_result_list(results: Any) -> list[dict[str, Any]]:
     """The mapped downloads' results as a list (Airflow hands over one dict when one language ran)."""
     if results is None:
@@ -398,9 +549,14 @@ def vendor_ids(vendor: str, ids_result: dict[str, Any] | None) -> dict[str, Any]
 
 
 def build_manifest(
-    plan: dict[str, Any], ids: dict[str, Any], results: list[dict[str, Any]], run: dict[str, Any]
+    plan: dict[str, Any],
+    ids: dict[str, Any],
+    results: list[dict[str, Any]],
+    run: dict[str, Any],
+    captions: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """Every target language, delivered or not, with its files (size, SHA-256), vendor job id and timing."""
+    """Every target language, delivered or not, with its files (size, SHA-256), vendor job id and timing;
+    caption files per language (the source language's too) under `captions`."""
     done = {result["locale"]: result for result in results if result}
     languages = []
     for locale in plan["target_languages"]:
@@ -424,6 +580,11 @@ def build_manifest(
         "asset_id": ids.get("asset_id"),
         "vendor_ids": ids,
         "languages": languages,
+        "captions": {
+            "source": plan.get("captions_source"),
+            "formats": plan.get("caption_formats", []),
+            "files": captions or {},
+        },
         "timings": {
             "run_started_at": run.get("started_at"),
             "planned_at": plan["planned_at"],
@@ -447,5 +608,6 @@ def manifest_summary(manifest: dict[str, Any], manifest_uri: str) -> dict[str, A
         "manifest": manifest_uri,
         "delivered": [lang["locale"] for lang in manifest["languages"] if lang["status"] == "delivered"],
         "skipped": [lang["locale"] for lang in manifest["languages"] if lang["status"] != "delivered"],
-        "files": sum(len(lang["files"]) for lang in manifest["languages"]),
+        "files": sum(len(lang["files"]) for lang in manifest["languages"])
+        + sum(len(files) for files in manifest["captions"]["files"].values()),
     }
