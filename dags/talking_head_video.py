@@ -22,6 +22,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from video_localization.cdnvideo.operators import CDNVideoDownloadOperator, CDNVideoGenerateOperator
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.pipelines import talking_head
+from video_localization.pipelines.results import as_result_list
 
 MANIFESTS = Asset(name="talking_head_manifests", uri="file:///video-localization/talking-head-manifests")
 
@@ -105,8 +106,8 @@ def talking_head_video() -> None:
         generated = context["ti"].xcom_pull(task_ids=talking_head.GENERATE_TASK_ID)
         document = talking_head.build_manifest(
             plan,
-            list(generated or []),
-            list(results),
+            as_result_list(generated),
+            as_result_list(results),
             {
                 "dag_id": dag_run.dag_id,
                 "run_id": dag_run.run_id,

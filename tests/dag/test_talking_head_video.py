@@ -117,3 +117,14 @@ def test_a_bad_request_fails_at_plan_before_any_vendor_call(talking_head_dag, cd
     assert run.state == DagRunState.FAILED
     assert _states(run)[("plan", -1)] == "failed"
     assert cdnvideo_env.counters()["requests_by_vendor"] == {}
+
+
+def test_a_single_locale_run_writes_its_manifest(talking_head_dag, cdnvideo_env, tmp_path):
+    """One mapped instance hands the manifest one dict, not a list: it must still list that locale."""
+    scripts = sample_scripts()
+    run = talking_head_dag.test(
+        run_conf={"output_location": str(tmp_path), "scripts": {"fr-FR": scripts["fr-FR"]}}
+    )
+    assert run.state == DagRunState.SUCCESS, _states(run)
+    manifest = json.loads((tmp_path / run.run_id / "manifest.json").read_text())
+    assert [(lang["locale"], lang["status"]) for lang in manifest["languages"]] == [("fr-FR", "delivered")]

@@ -23,6 +23,7 @@ from video_localization.core.storage import StoredFile, as_storage_path, safe_pa
 from video_localization.core.validation import Checks, http_url
 from video_localization.panjaya.models import LipsModel
 from video_localization.panjaya.validation import validate_asset_options
+from video_localization.pipelines.results import as_result_list
 
 DUBBING_VENDORS = ["panjaya", "akool", "blendvision"]
 #: Where captions come from: the dubbing vendor's SRT converted here, or Rev.
@@ -519,15 +520,6 @@ def captions_by_locale(*results: Any) -> dict[str, list[dict[str, Any]]]:
     for result in (item for group in results for item in as_result_list(group)):
         grouped.setdefault(result["locale"], []).extend(result.get("files", []))
     return grouped
-
-
-def as_result_list(results: Any) -> list[dict[str, Any]]:
-    """The mapped downloads' results as a list (Airflow hands over one dict when one language ran)."""
-    if results is None:
-        return []
-    if isinstance(results, dict):
-        return [results]
-    return [result for result in results if result]
 
 
 #: Per vendor: the task whose result holds the vendor's ids, and the (mapped) download task.
