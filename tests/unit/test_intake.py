@@ -190,3 +190,12 @@ def test_a_trigger_that_never_happened_fails_the_request_with_a_reason(tmp_path)
     record = json.loads(next((inbox / "failed").glob("*lost.yaml.error.json")).read_text())
     assert "could not be created" in record["reason"]
     assert record["request"] == "lost.yaml"
+
+
+def test_caption_formats_are_checked_per_language_before_any_trigger(tmp_path):
+    conf = intake.request_conf(_request(tmp_path, "fr-FR", "ja-JP", caption_formats="SubRip, WebVtt"))
+    assert intake.validate_request(conf, "intake__c")["target_languages"] == ["fr-FR", "ja-JP"]
+    with pytest.raises(InvalidInputError) as refused:
+        intake.validate_request({**conf, "caption_formats": ["Scc"]}, "intake__d")
+    assert refused.value.field == "caption_formats"
+    assert "ja-JP" in str(refused.value) and "WebVtt" in refused.value.allowed
