@@ -34,7 +34,14 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from video_localization.demo import run_demo
 
-    return run_demo(_languages(args.languages), Path(args.output).resolve(), vendor=args.vendor)
+    return run_demo(
+        _languages(args.languages),
+        Path(args.output).resolve(),
+        vendor=args.vendor,
+        dag_id=args.dag,
+        captions=args.captions,
+        formats=_languages(args.formats),
+    )
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -89,6 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--languages", default="fr-FR,de-DE,es-ES", help="comma-separated target languages")
     demo.add_argument("--output", default=str(PROJECT_DIR / "output"))
     demo.add_argument("--vendor", default="panjaya", choices=["panjaya", "akool", "blendvision"])
+    demo.add_argument("--dag", default="localize_video", choices=["localize_video", "talking_head_video"])
+    demo.add_argument(
+        "--captions",
+        default=None,
+        choices=["dubbing", "rev"],
+        help="where captions come from (with --formats)",
+    )
+    demo.add_argument(
+        "--formats", default="", help="comma-separated caption formats, e.g. SubRip,WebVtt,Ttml,Scc"
+    )
     demo.set_defaults(func=cmd_demo)
 
     up = commands.add_parser("up", help="start the sandbox and Airflow and leave them running")

@@ -1,8 +1,9 @@
 """`vloc demo`: the main job end to end on the embedded default (sandbox vendors, Airflow on SQLite).
 
-Starts the sandbox and Airflow, triggers `localize_video` over the REST API like a user would, waits,
-verifies every output (exists, size and SHA-256 as in the manifest, MP4 or SRT content), prints a
-table, stops what it started, and exits non-zero unless everything verified.
+Starts the sandbox and Airflow, triggers a DAG over the REST API like a user would (`localize_video` by
+default, `talking_head_video` with `--dag`), waits, verifies every output (exists, size and SHA-256 as in
+the manifest, MP4 or caption content), prints a table, stops what it started, and exits non-zero unless
+everything verified.
 """
 
 from __future__ import annotations
@@ -19,10 +20,34 @@ from video_localization.rest import AirflowRest
 from video_localization.stack import ADMIN_USER, PROJECT_DIR, Stack
 
 DAG_ID = "localize_video"
+DAGS = ("localize_video", "talking_head_video")
 DEFAULT_LANGUAGES = ["fr-FR", "de-DE", "es-ES"]
 
 
-def verify_manifest(manifest: dict[str, Any], expected_languages: list[str]) -> list[str]:
+def _path(entry: dict[str, Any]) -> Path:
+    return Path(entry["uri"].removeprefix("file://"))
+
+
+def _file_problems(locale: str, entry: dict[str, Any]) -> list[str]:
+    path = _path(entry)
+    if not path.is_file():
+        return [f"{locale}: {path} is missing"]
+    data = path.read_bytes()
+    problems = []
+    if len(data) != entry["size_bytes"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        problems.append(f"{locale}: {path.name} does not match its size/checksum in the manifest")
+    if path.suffix == ".mp4" and data[4:8] != b"ftyp":
+        problems.append(f"{locale}: {path.name} is not an MP4")
+    if path.suffix == ".srt" and "-->" not in data.decode("utf-8", "replace"):
+        problems.append(f"{locale}: {path.name} is not an SRT")
+    if not data:
+        problems.append(f"{locale}: {path.name} is empty")
+    return problems
+
+
+def verify_manifest(
+    manifest: dict[str, Any], expected_languages: list[str], caption_formats: int = 0
+) -> list[str]:
     """Every problem with the delivered files (empty when all verify)."""
     problems = []
     by_locale = {language["locale"]: language for language in manifest["languages"]}
@@ -32,44 +57,74 @@ def verify_manifest(manifest: dict[str, Any], expected_languages: list[str]) -> 
             problems.append(f"{locale}: not delivered")
             continue
         for entry in language["files"]:
-            path = Path(entry["uri"].removeprefix("file://"))
-            if not path.is_file():
-                problems.append(f"{locale}: {path} is missing")
-                continue
-            data = path.read_bytes()
-            if len(data) != entry["size_bytes"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
-                problems.append(f"{locale}: {path.name} does not match its size/checksum in the manifest")
-            if path.suffix == ".mp4" and data[4:8] != b"ftyp":
-                problems.append(f"{locale}: {path.name} is not an MP4")
-            if path.suffix == ".srt" and "-->" not in data.decode("utf-8", "replace"):
-                problems.append(f"{locale}: {path.name} is not an SRT")
+            problems.extend(_file_problems(locale, entry))
+    if caption_formats:
+        captions = manifest.get("captions", {}).get("files", {})
+        for locale in [manifest.get("source_language"), *expected_languages]:
+            files = captions.get(locale, [])
+            if len(files) < caption_formats:
+                problems.append(f"{locale}: {len(files)} caption files, expected {caption_formats}")
+            for entry in files:
+                problems.extend(_file_problems(locale, entry))
     return problems
 
 
 def print_table(manifest: dict[str, Any]) -> None:
     rows = [("language", "file", "bytes", "vendor job id")]
     for language in manifest["languages"]:
+        job_id = language.get("job_id") or language.get("task_id") or ""
         for entry in language["files"]:
-            rows.append(
-                (
-                    language["locale"],
-                    entry["uri"].removeprefix("file://"),
-                    str(entry["size_bytes"]),
-                    language["job_id"] or "",
-                )
-            )
+            rows.append((language["locale"], str(_path(entry)), str(entry["size_bytes"]), job_id))
+    for locale, files in manifest.get("captions", {}).get("files", {}).items():
+        rows.extend((locale, str(_path(entry)), str(entry["size_bytes"]), "") for entry in files)
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for index, row in enumerate(rows):
         print(
             "  ".join(
-                cell.ljust(widths[i]) if i != 2 else cell.rjust(widths[i]) for i, cell in enumerate(row)
+                cell.rjust(widths[i]) if i == 2 else cell.ljust(widths[i]) for i, cell in enumerate(row)
             )
         )
         if index == 0:
             print("  ".join("-" * width for width in widths))
 
 
-def run_demo(languages: list[str], output: Path, vendor: str = "panjaya", keep_running: bool = False) -> int:
+def demo_conf(
+    dag_id: str,
+    stack: Stack,
+    languages: list[str],
+    output: Path,
+    vendor: str,
+    captions: str | None,
+    formats: list[str],
+) -> dict[str, Any]:
+    """The trigger conf a user would send for this demo."""
+    if dag_id == "talking_head_video":
+        return {"output_location": str(output)}  # the form's defaults: sample scripts in 3 languages
+    sample = PROJECT_DIR / "include" / "media" / "sample.mp4"
+    conf: dict[str, Any] = {
+        # Akool fetches its source itself: give it the sample at the sandbox's address.
+        "source": f"{stack.sandbox_url}/_sandbox/media/sample.mp4" if vendor == "akool" else str(sample),
+        "source_language": "en-US",
+        "target_languages": languages,
+        "dubbing_vendor": vendor,
+        "output_location": str(output),
+    }
+    if formats:
+        conf["caption_formats"] = formats
+        conf["captions_source"] = captions or "dubbing"
+    return conf
+
+
+def run_demo(
+    languages: list[str],
+    output: Path,
+    vendor: str = "panjaya",
+    keep_running: bool = False,
+    dag_id: str = DAG_ID,
+    captions: str | None = None,
+    formats: list[str] | None = None,
+) -> int:
+    formats = formats or []
     home = Path(tempfile.mkdtemp(prefix="vloc-demo-airflow-"))
     stack = Stack(home=home, output_dir=output)
     started = time.monotonic()
@@ -78,43 +133,36 @@ def run_demo(languages: list[str], output: Path, vendor: str = "panjaya", keep_r
         stack.start()
         print(f"Airflow is up at {stack.api_url} ({time.monotonic() - started:.0f} s)", flush=True)
         rest = AirflowRest(stack.api_url, ADMIN_USER, stack.password)
-        rest.wait_for_dag(DAG_ID)
-        rest.unpause(DAG_ID)
-        sample = PROJECT_DIR / "include" / "media" / "sample.mp4"
-        conf = {
-            # Akool fetches its source itself: give it the sample at the sandbox's address.
-            "source": f"{stack.sandbox_url}/_sandbox/media/sample.mp4" if vendor == "akool" else str(sample),
-            "source_language": "en-US",
-            "target_languages": languages,
-            "dubbing_vendor": vendor,
-            "output_location": str(output),
-        }
-        run = rest.trigger(DAG_ID, conf)
+        rest.wait_for_dag(dag_id)
+        rest.unpause(dag_id)
+        conf = demo_conf(dag_id, stack, languages, output, vendor, captions, formats)
+        run = rest.trigger(dag_id, conf)
         run_id = run["dag_run_id"]
-        print(f"Triggered {DAG_ID} run {run_id} for {', '.join(languages)}; waiting ...", flush=True)
-        final = rest.wait_for_run(DAG_ID, run_id, timeout=900)
+        print(f"Triggered {dag_id} run {run_id}; waiting ...", flush=True)
+        final = rest.wait_for_run(dag_id, run_id, timeout=900)
         if final["state"] != "success":
-            failed = [ti for ti in rest.task_instances(DAG_ID, run_id) if ti["state"] == "failed"]
-            print(
-                f"Run ended {final['state']}; failed tasks: {[ti['task_id'] for ti in failed]}",
-                file=sys.stderr,
-            )
+            failed = [ti for ti in rest.task_instances(dag_id, run_id) if ti["state"] == "failed"]
+            names = [f"{ti['task_id']}[{ti.get('rendered_map_index') or ti['map_index']}]" for ti in failed]
+            print(f"Run ended {final['state']}; failed tasks: {names}", file=sys.stderr)
             return 1
-        manifest_info = rest.xcom(DAG_ID, run_id, "manifest")
-        manifest_path = Path(manifest_info["manifest"]["uri"].removeprefix("file://"))
+        manifest_info = rest.xcom(dag_id, run_id, "manifest")
+        manifest_path = _path(manifest_info["manifest"])
         manifest = json.loads(manifest_path.read_text())
         print()
         print_table(manifest)
         print(f"\nManifest: {manifest_path}")
-        problems = verify_manifest(manifest, languages)
+        expected = [language["locale"] for language in manifest["languages"]]
+        if dag_id == DAG_ID:
+            expected = languages
+        problems = verify_manifest(manifest, expected, caption_formats=len(formats))
         for problem in problems:
             print(f"NOT OK: {problem}", file=sys.stderr)
         if problems:
             return 1
-        print(
-            f"All {sum(len(lang['files']) for lang in manifest['languages'])} files verified "
-            f"in {time.monotonic() - started:.0f} s."
+        total = sum(len(lang["files"]) for lang in manifest["languages"]) + sum(
+            len(files) for files in manifest.get("captions", {}).get("files", {}).values()
         )
+        print(f"All {total} files verified in {time.monotonic() - started:.0f} s.")
         if keep_running:
             print(f"\nAirflow UI: {stack.api_url}  login: {ADMIN_USER} / {stack.password}")
         return 0
