@@ -302,6 +302,22 @@ def test_vendor_response_error_clips_a_huge_answer() -> None:
     assert error.message.endswith("(5000 characters)")
 
 
+def test_vendor_response_error_keeps_signed_link_queries_out_of_its_message() -> None:
+    signed = "https://cdn.example/v1.mp4?X-Amz-Signature=SECRETSIG&X-Amz-Credential=AKIA"
+    raw = {"id": "v1", "progress": "n/a", "result_url": signed}
+    error = VendorResponseError("panjaya", "version", raw)
+    assert "SECRETSIG" not in str(error)
+    assert "https://cdn.example/v1.mp4?<redacted>" in error.message
+    assert error.details == raw  # the raw answer itself is kept for code, not shown
+    # The same through a model parse that fails on another field of an answer carrying the link.
+    from video_localization.panjaya.models import Version, parse
+
+    with pytest.raises(VendorResponseError) as caught:
+        parse(Version, {"id": "v1", "locale": "fr-FR", "status": "Completed", **raw}, "version")
+    assert "SECRETSIG" not in str(caught.value)
+    assert "progress" in str(caught.value)
+
+
 def test_submit_once_without_a_state_store_still_looks_up_by_reference() -> None:
     submitted: list[str] = []
     result = submit_once(

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowException
 
 _RAW_LIMIT = 2000
+#: The query string of a link in a raw answer: a signed link's signature lives there (a credential).
+_LINK_QUERY = re.compile(r"""(https?://[^\s'"<>?]*)\?[^\s'"<>]*""")
 
 
 def _clip(raw: Any) -> str:
     text = raw if isinstance(raw, str) else repr(raw)
+    text = _LINK_QUERY.sub(r"\1?<redacted>", text)
     return text if len(text) <= _RAW_LIMIT else text[:_RAW_LIMIT] + f"... ({len(text)} characters)"
 
 
