@@ -376,3 +376,17 @@ def test_test_connection_reports_the_account(cdnvideo_hook: CDNVideoHook) -> Non
         "Connected to CDNvideo account 'testaccount': 3 actors, 25 voices; "
         "1500 of 1500 requests left this month"
     )
+
+
+def test_a_token_answer_that_does_not_parse_fails_without_showing_the_token(
+    cdnvideo: CDNVideoObjects, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    masked: list[str] = []
+    monkeypatch.setattr(hook_module, "mask_secret", masked.append)
+    answer = httpx.Response(200, json={"token": "cdn1_TOPSECRET", "lifetime": "6 hours"})
+    with pytest.raises(VendorResponseError) as caught:
+        cdnvideo.hook._remember(answer)
+    assert "cdn1_TOPSECRET" not in str(caught.value)
+    assert "cdn1_TOPSECRET" not in repr(caught.value.details)
+    assert "lifetime" in str(caught.value)  # what is wrong with the answer is still said
+    assert masked == ["cdn1_TOPSECRET"]

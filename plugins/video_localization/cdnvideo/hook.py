@@ -161,8 +161,19 @@ class CDNVideoHook(VendorHook):
 
     # -- token ------------------------------------------------------------------------------------
     def _remember(self, response: httpx.Response) -> str:
-        answer = parse(TokenAnswer, response.json(), "token answer", response.status_code)
-        mask_secret(answer.token)
+        body = response.json()
+        shown = body  # what an error may show of the answer: never the token itself
+        token = body.get("token") if isinstance(body, dict) else None
+        if isinstance(token, str) and token:
+            mask_secret(token)
+            shown = {**body, "token": "<redacted>"}
+        try:
+            answer = TokenAnswer.model_validate(body)
+        except ValueError:
+            parse(TokenAnswer, shown, "token answer", response.status_code)  # raises, without the token
+            raise VendorResponseError(
+                VENDOR, "token answer", "<redacted>", status_code=response.status_code
+            ) from None
         lifetime = answer.lifetime / 1000 if answer.lifetime is not None else None
         TOKENS.put(self._token_key, answer.token, lifetime)
         return answer.token
