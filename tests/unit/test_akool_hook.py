@@ -74,6 +74,20 @@ def test_one_token_serves_every_call_and_every_hook_of_the_process(
     assert akool.requests_to(TOKEN_ROUTE) == 1
 
 
+def test_a_token_answer_of_an_unexpected_shape_fails_without_showing_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    masked: list[str] = []
+    monkeypatch.setattr(hook_module, "mask_secret", masked.append)
+    answer = httpx.Response(200, json={"code": "1000", "msg": "OK", "token": "akool_TOPSECRET"})
+    with pytest.raises(VendorResponseError) as caught:
+        AkoolHook._token_from(answer)
+    assert "akool_TOPSECRET" not in str(caught.value)
+    assert "akool_TOPSECRET" not in repr(caught.value.details)
+    assert "getToken answer" in str(caught.value)
+    assert masked == ["akool_TOPSECRET"]
+
+
 def test_the_api_key_extra_is_sent_as_x_api_key_and_takes_no_token(
     sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

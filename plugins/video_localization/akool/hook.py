@@ -185,15 +185,32 @@ class AkoolHook(VendorHook):
 
     @staticmethod
     def _token_from(response: httpx.Response) -> str:
-        body = business_body(response)
-        if body["code"] != SUCCESS_CODE:
-            error = akool_error(body["code"], str(body.get("msg") or ""), body, what="getToken")
-            raise AkoolCredentialsError(
-                VENDOR, error.message, status_code=200, code=error.code, details=body
+        try:
+            raw = response.json()
+        except ValueError:
+            raw = None
+        secret = raw.get("token") if isinstance(raw, dict) else None
+        if not (isinstance(secret, str) and secret):
+            secret = None
+        if secret:
+            mask_secret(secret)
+        try:
+            body = business_body(response)
+            if body["code"] != SUCCESS_CODE:
+                error = akool_error(body["code"], str(body.get("msg") or ""), body, what="getToken")
+                raise AkoolCredentialsError(
+                    VENDOR, error.message, status_code=200, code=error.code, details=body
+                ) from None
+            token = parse(TokenAnswer, body, "getToken answer").token
+        except VendorResponseError:
+            if secret is None:
+                raise
+            # The answer's shape, never the token it carries.
+            shown = {**raw, "token": "<redacted>"}
+            raise VendorResponseError(
+                VENDOR, "getToken answer", shown, status_code=response.status_code
             ) from None
-        token = parse(TokenAnswer, body, "getToken answer").token
-        mask_secret(token)
-        return token
+        return token  # masked above: a parsed token is the answer's `token` string
 
     def get_token(self, refresh: bool = False) -> str:
         """A token for the connection's clientId/clientSecret: cached per process, fetched when missing."""
