@@ -394,6 +394,19 @@ def test_get_srt_operator_saves_the_translation(
     assert stored["sha256"] == hashlib.sha256(text.encode()).hexdigest()
 
 
+def test_get_srt_operator_refuses_an_unknown_locality_naming_field_and_allowed_values(
+    panjaya: PanjayaObjects, make_context: ContextFactory, tmp_path: Path
+) -> None:
+    operator = PanjayaGetSrtOperator(
+        task_id="srt", version_id="no-call-made", output_dir=str(tmp_path), locality="both"
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        operator.execute(make_context())
+    assert caught.value.field == "locality"
+    assert caught.value.value == "both"
+    assert allowed_values(caught.value) == ["source", "target"]
+
+
 def test_download_saves_the_video_and_subtitles_and_returns_only_uris(
     panjaya: PanjayaObjects, make_context: ContextFactory, tmp_path: Path
 ) -> None:

@@ -27,7 +27,7 @@ from video_localization.core.storage import (
     write_bytes,
 )
 from video_localization.core.submit_once import idempotency_reference, submit_once
-from video_localization.core.validation import http_url
+from video_localization.core.validation import http_url, one_of
 from video_localization.panjaya.hook import PanjayaHook
 from video_localization.panjaya.links import STUDIO_URL_XCOM_KEY, PanjayaStudioLink
 from video_localization.panjaya.models import (
@@ -431,7 +431,7 @@ class PanjayaGetSrtOperator(PanjayaBaseOperator):
         self.locality = locality
 
     def execute(self, context: Any) -> dict[str, Any]:
-        locality = SrtLocality(self.locality)
+        locality = SrtLocality(one_of("locality", self.locality, [member.value for member in SrtLocality]))
         version = self.hook.get_version(self.version_id)
         text = self.hook.get_srt(self.version_id, locality)
         locale = version.locale
