@@ -256,23 +256,31 @@ def _plan_panjaya(conf: dict[str, Any], source: dict[str, str] | None) -> dict[s
     }
 
 
-def _plan_akool(conf: dict[str, Any], source: dict[str, str]) -> dict[str, Any]:
+def _plan_akool(conf: dict[str, Any], source: dict[str, str] | None) -> dict[str, Any]:
     from video_localization.akool.validation import validate_translation
 
-    if source["kind"] != "url":
-        raise InvalidInputError(
-            "source",
-            conf.get("source"),
-            "an http(s) URL",
-            "Akool fetches the video itself and takes no upload",
+    checks = Checks()
+    if source is not None and source["kind"] != "url":
+        checks.add(
+            InvalidInputError(
+                "source",
+                conf.get("source"),
+                "an http(s) URL",
+                "Akool fetches the video itself and takes no upload",
+            )
         )
-    plan = validate_translation(
-        source_url=source["source"],
+    # A bad source (None: already reported by check_source) gets a stand-in, so the rest is still checked.
+    usable = source is not None and source["kind"] == "url"
+    plan = checks.run(
+        validate_translation,
+        source_url=source["source"] if usable else "https://source.invalid/",
         source_locale=conf.get("source_language"),
         target_locales=conf.get("target_languages") or [],
         lipsync=bool(conf.get("lipsync")),
         face_enhance=bool(conf.get("face_enhance")),
     )
+    checks.raise_if_any()
+    assert plan is not None
     return {
         "source_language": plan.source_tag,
         "target_languages": list(plan.targets),
