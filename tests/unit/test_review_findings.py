@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from video_localization.core.errors import InvalidInputs
+from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.core.paths import media_dir
+from video_localization.pipelines import intake
 from video_localization.pipelines.localize import build_plan
 
 
@@ -36,3 +37,31 @@ def test_akool_plan_with_a_local_file_still_checks_the_languages(tmp_path):
     with pytest.raises(InvalidInputs) as refused:
         build_plan(conf, "run-1")
     assert {error.field for error in refused.value.errors} == {"source", "target_languages"}
+
+
+@pytest.mark.parametrize("captions_source", ["dubbing", "rev", None])
+def test_intake_takes_the_forms_captions_source_values(captions_source, tmp_path):
+    """`captions_source: dubbing` (the form's default) was refused with 'allowed: rev, local'."""
+    request = {
+        "source": str(media_dir() / "sample.mp4"),
+        "source_language": "en-US",
+        "targets": ["fr-FR"],
+        "caption_formats": ["SubRip"],
+        "output": str(tmp_path),
+    }
+    if captions_source:
+        request["captions_source"] = captions_source
+    conf = intake.request_conf(request)
+    plan = intake.validate_request(conf, intake.request_run_id(conf))
+    assert plan["caption_formats"] == ["SubRip"]
+    assert plan["captions_source"] == (captions_source or "dubbing")
+
+
+def test_intake_refuses_an_unknown_captions_source_naming_the_forms_values(tmp_path):
+    conf = intake.request_conf(
+        {"targets": ["fr-FR"], "caption_formats": ["SubRip"], "captions_source": "local", "output": "/o"}
+    )
+    with pytest.raises((InvalidInputError, InvalidInputs)) as refused:
+        intake.validate_request(conf, "r")
+    assert "captions_source='local'" in str(refused.value)
+    assert "dubbing" in str(refused.value)

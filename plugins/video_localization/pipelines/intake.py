@@ -185,8 +185,11 @@ def _check_captions(conf: dict[str, Any]) -> None:
         raise InvalidInputError(
             "caption_formats", conf["caption_formats"], "none", "caption conversion is not installed"
         ) from None
+    chosen = conf.get("captions_source") or "dubbing"
+    if chosen not in localize.CAPTIONS_SOURCES:
+        return  # refused by the form's schema, naming localize_video's values
     validate_caption_request(
-        conf["caption_formats"], conf.get("target_languages"), conf.get("captions_source") or "local"
+        conf["caption_formats"], conf.get("target_languages"), localize.CAPTIONS_SOURCES[chosen]
     )
 
 
