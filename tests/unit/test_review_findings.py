@@ -65,3 +65,27 @@ def test_intake_refuses_an_unknown_captions_source_naming_the_forms_values(tmp_p
         intake.validate_request(conf, "r")
     assert "captions_source='local'" in str(refused.value)
     assert "dubbing" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("vendor", "start", "end", "field"),
+    [
+        ("panjaya", 1, 10000, "end_time"),
+        ("panjaya", 9, None, "start_time"),
+        ("blendvision", 1, 8.5, "end_time"),
+    ],
+)
+def test_plan_refuses_an_interval_past_the_end_of_a_file_source(vendor, start, end, field, tmp_path):
+    """The sample is 8 s long: Panjaya failed the asset with time_out_of_range after the upload."""
+    conf = {
+        "dubbing_vendor": vendor,
+        "source": str(media_dir() / "sample.mp4"),
+        "source_language": "en-US",
+        "target_languages": ["fr-FR"],
+        "start_time": start,
+        "end_time": end,
+        "output_location": str(tmp_path),
+    }
+    with pytest.raises(InvalidInputError, match=rf"{field}=.*the source video's length"):
+        build_plan(conf, "run-1")
+    assert build_plan({**conf, "start_time": 1, "end_time": 8}, "run-1")["end_time"] == 8

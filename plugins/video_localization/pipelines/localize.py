@@ -19,6 +19,7 @@ from video_localization.core.captions.formats import CaptionFormat
 from video_localization.core.captions.validation import SOURCE_LOCAL, SOURCE_REV, validate_caption_request
 from video_localization.core.errors import InvalidInputError
 from video_localization.core.languages import vendor_languages
+from video_localization.core.mp4 import probe_mp4_file
 from video_localization.core.storage import StoredFile, as_storage_path, safe_path_part, write_bytes
 from video_localization.core.validation import Checks, http_url
 from video_localization.panjaya.models import LipsModel
@@ -356,6 +357,29 @@ def _plan_captions(conf: dict[str, Any], vendor: str, vendor_plan: dict[str, Any
     }
 
 
+def check_interval_in_media(source: dict[str, str] | None, vendor_plan: dict[str, Any] | None) -> None:
+    """start/end within a file source's length: Panjaya and BlendVision refuse an interval past the end
+    (after the upload), so it is refused here. An http(s) source cannot be measured without fetching it."""
+    if source is None or source["kind"] != "path" or vendor_plan is None:
+        return
+    start, end = vendor_plan.get("start_time"), vendor_plan.get("end_time")
+    if start in (None, "") and end in (None, ""):
+        return
+    with as_storage_path(source["source"]).open("rb") as stream:
+        facts = probe_mp4_file(stream)
+    if facts is None or facts.duration_seconds <= 0:
+        return  # not an MP4 we can read: the vendor judges it
+    length = facts.duration_seconds
+    checks = Checks()
+    if start not in (None, "") and float(start) >= length:
+        allowed = f"seconds below {length:g} (the source video's length)"
+        checks.add(InvalidInputError("start_time", start, allowed, "past the end of the video"))
+    if end not in (None, "") and float(end) > length:
+        allowed = f"seconds up to {length:g} (the source video's length)"
+        checks.add(InvalidInputError("end_time", end, allowed, "past the end of the video"))
+    checks.raise_if_any()
+
+
 PLANNERS = {"panjaya": _plan_panjaya, "akool": _plan_akool, "blendvision": _plan_blendvision}
 #: Every key a plan holds, so each DAG branch can reference its own keys as XCom whatever the vendor.
 PLAN_OPTION_KEYS = (
@@ -382,6 +406,7 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
             checks.add(error)
         # Planned even when the source is bad, so every problem of the request is reported at once.
         vendor_plan = checks.run(PLANNERS[vendor], conf, source)
+        checks.run(check_interval_in_media, source, vendor_plan)
     captions = checks.run(_plan_captions, conf, vendor, vendor_plan)
     output_location = str(conf.get("output_location") or default_output_location())
     with checks.field():
