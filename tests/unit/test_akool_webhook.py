@@ -34,7 +34,7 @@ from video_localization.akool.webhook import (
     expected_signature,
     verified_event,
 )
-from video_localization.callbacks.app import create_callback_app
+from video_localization.callbacks.app import REJECTED, create_callback_app
 from video_localization.sandbox.akool import webhook as sandbox_webhook
 from video_localization.sandbox.akool.wire import (
     SANDBOX_API_KEY,
@@ -203,6 +203,8 @@ def test_the_receiver_rejects_tampered_and_stale_webhooks_with_401(
     for body in (raw({**envelope, "signature": "0" * 40}), raw(old), b"{}"):
         response = client.post("/akool/akool_default", content=body)
         assert response.status_code == 401, response.text
+        # One answer for every reason: a sender cannot tell a bad padding from a bad shape.
+        assert response.json() == {"detail": REJECTED}
 
 
 def test_the_receiver_refuses_an_oversized_body_before_looking_up_keys(

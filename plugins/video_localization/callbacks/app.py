@@ -33,6 +33,10 @@ from video_localization.panjaya.signature import (
 log = logging.getLogger(__name__)
 
 KeyResolver = Callable[[str], str]
+
+#: The one answer to any webhook that is not believed; why is logged here, not told to the sender
+#: (a sender told "bad padding" apart from "bad shape" could probe the decryption).
+REJECTED = "webhook rejected: not verified"
 AkoolCredentialsResolver = Callable[[str], tuple[str, str]]
 
 
@@ -83,7 +87,7 @@ def create_callback_app(
             payload = verified_callback(body, request.headers.get(SIGNATURE_HEADER), panjaya_key(conn_id))
         except CallbackRejected as rejected:
             log.warning("Rejected a Panjaya callback for %s: %s", conn_id, rejected)
-            raise HTTPException(status_code=401, detail=str(rejected)) from None
+            raise HTTPException(status_code=401, detail=REJECTED) from None
         log.info(
             "Verified Panjaya callback: %s asset=%s version=%s locale=%s",
             payload.event.value,
@@ -102,7 +106,7 @@ def create_callback_app(
             event = verified_event(body, client_id, client_secret)
         except WebhookRejected as rejected:
             log.warning("Rejected an Akool webhook for %s: %s", conn_id, rejected)
-            raise HTTPException(status_code=401, detail=str(rejected)) from None
+            raise HTTPException(status_code=401, detail=REJECTED) from None
         except WebhookKeyError as unusable:
             log.error("Akool webhooks for %s cannot be decrypted: %s", conn_id, unusable)
             detail = "the connection's clientId/clientSecret cannot decrypt Akool webhooks"
