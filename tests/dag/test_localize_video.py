@@ -300,3 +300,18 @@ def test_captions_from_dubbing_are_refused_for_a_vendor_without_subtitles(vendor
     with pytest.raises(InvalidInputError, match="Scc"):  # CEA-608 cannot hold Japanese
         build_plan({**conf, "captions_source": "rev", "caption_formats": ["Scc"]}, "r1")
     assert vendors_env.counters()["requests_by_vendor"] == {}
+
+
+def test_a_presigned_source_url_keeps_its_signature_out_of_the_manifest():
+    from video_localization.pipelines.localize import build_manifest
+
+    plan = {
+        "vendor": "akool",
+        "source": "https://bucket.s3.amazonaws.com/launch.mp4?X-Amz-Signature=secret&X-Amz-Expires=600",
+        "source_language": "en-US",
+        "target_languages": ["fr-FR"],
+        "planned_at": "2026-11-21T00:00:00+00:00",
+    }
+    manifest = build_manifest(plan, {}, [], {"dag_id": "localize_video", "run_id": "r1"})
+    assert manifest["source"] == "https://bucket.s3.amazonaws.com/launch.mp4?<redacted>"
+    assert "secret" not in json.dumps(manifest)

@@ -223,13 +223,13 @@ class VendorApi:
                 )
                 error = self._evaluate(response, expected, check)
             except httpx.TransportError as exc:
-                error = self._transport_error(exc, method, _redact_query(path))
+                error = self._transport_error(exc, method, redact_query(path))
             if error is None:
                 return response
             if not self._may_retry(error, creates, attempt):
                 raise error
             wait = self.retry.delay(attempt, error.retry_after)
-            self._log_retry(method, _redact_query(path), error, attempt, wait)
+            self._log_retry(method, redact_query(path), error, attempt, wait)
             self._sleep(wait)
 
     def _evaluate(
@@ -273,11 +273,11 @@ class VendorApi:
                     response.read()
                     error = self._failure(response)
             except httpx.TransportError as exc:
-                error = self._transport_error(exc, method, _redact_query(url))
+                error = self._transport_error(exc, method, redact_query(url))
             if not self._may_retry(error, False, attempt):
                 raise error
             wait = self.retry.delay(attempt, error.retry_after)
-            self._log_retry(method, _redact_query(url), error, attempt, wait)
+            self._log_retry(method, redact_query(url), error, attempt, wait)
             self._sleep(wait)
 
     # -- async ------------------------------------------------------------------------------------
@@ -312,13 +312,13 @@ class VendorApi:
                 )
                 error = self._evaluate(response, expected, check)
             except httpx.TransportError as exc:
-                error = self._transport_error(exc, method, _redact_query(path))
+                error = self._transport_error(exc, method, redact_query(path))
             if error is None:
                 return response
             if not self._may_retry(error, creates, attempt):
                 raise error
             wait = self.retry.delay(attempt, error.retry_after)
-            self._log_retry(method, _redact_query(path), error, attempt, wait)
+            self._log_retry(method, redact_query(path), error, attempt, wait)
             await asyncio.sleep(wait)
 
 
@@ -332,6 +332,6 @@ def _rewind_files(files: Any) -> None:
             fileobj.seek(0)
 
 
-def _redact_query(url: str) -> str:
+def redact_query(url: str) -> str:
     """A signed link's query string is a credential: keep it out of logs and error messages."""
     return url.split("?", 1)[0] + ("?<redacted>" if "?" in url else "")

@@ -18,6 +18,7 @@ from airflow.sdk import Param
 from video_localization.core.captions.formats import CaptionFormat
 from video_localization.core.captions.validation import SOURCE_LOCAL, SOURCE_REV, validate_caption_request
 from video_localization.core.errors import InvalidInputError
+from video_localization.core.http import redact_query
 from video_localization.core.languages import vendor_languages
 from video_localization.core.mp4 import probe_mp4_file
 from video_localization.core.storage import StoredFile, as_storage_path, safe_path_part, write_bytes
@@ -600,7 +601,8 @@ def build_manifest(
         "dag_id": run["dag_id"],
         "run_id": run["run_id"],
         "vendor": plan["vendor"],
-        "source": plan["source"],
+        # A pre-signed source URL is a credential: the manifest keeps where, not the signature.
+        "source": redact_query(plan["source"]),
         "source_language": plan["source_language"],
         "asset_id": ids.get("asset_id"),
         "vendor_ids": ids,
