@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk.exceptions import AirflowSkipException, DownstreamTasksSkipped
 
 from video_localization.panjaya.hook import PanjayaHook
 
@@ -62,3 +62,19 @@ class PanjayaReviewOperator(ApprovalOperator):
             locale=self.locale, version_id=self.version_id, studio_url=studio_url, minutes=self.link_minutes
         )
         return super().execute(context)
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        result = super().execute_complete(context, event)
+        map_index = context["ti"].map_index
+        if result["chosen_options"][0] == self.REJECT and map_index != -1:
+            # ApprovalOperator skips nothing from a mapped instance (Airflow leaves that to a dependency
+            # check which never stops a `none_failed` generate): skip this language's own later steps.
+            group = self.task_group.group_id if self.task_group else None
+            later = [
+                (task.task_id, map_index)
+                for task in self.get_flat_relatives(upstream=False)
+                if group and task.task_group is not None and task.task_group.group_id == group
+            ]
+            if later:
+                raise DownstreamTasksSkipped(tasks=later)
+        return result
