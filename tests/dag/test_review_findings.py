@@ -97,6 +97,32 @@ def test_a_language_rejected_in_review_is_not_generated(localize_dag, panjaya_en
     assert sorted(manifest["captions"]["files"]) == ["en-US", "fr-FR"]
 
 
+def test_the_manifest_lists_every_file_of_a_caption_run(localize_dag, panjaya_env, tmp_path):
+    """The source transcript (`en-US/en-US.source.srt`) was saved in the run folder but not listed."""
+    run = localize_dag.test(
+        run_conf={
+            "source": str(media_dir() / "sample.mp4"),
+            "source_language": "en-US",
+            "target_languages": ["fr-FR"],
+            "caption_formats": ["SubRip"],
+            "output_location": str(tmp_path),
+        }
+    )
+    assert run.state == DagRunState.SUCCESS, _states(run)
+    run_dir = tmp_path / run.run_id
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    entries = [entry for lang in manifest["languages"] for entry in lang["files"]]
+    entries += [entry for files in manifest["captions"]["files"].values() for entry in files]
+    if manifest["captions"].get("source_transcript"):
+        entries.append(manifest["captions"]["source_transcript"])
+    listed = {Path(entry["uri"].removeprefix("file://")) for entry in entries}
+    on_disk = {path for path in run_dir.rglob("*") if path.is_file() and path.name != "manifest.json"}
+    assert listed == on_disk
+    for entry in entries:
+        data = Path(entry["uri"].removeprefix("file://")).read_bytes()
+        assert len(data) == entry["size_bytes"]
+
+
 # -- plan and intake checks (no Airflow run) ----------------------------------------------------------
 @pytest.mark.parametrize("source", ["/no/such/video.mp4", "ftp://example.com/v.mp4"])
 def test_akool_plan_with_a_bad_source_names_the_field_instead_of_crashing(source, tmp_path):

@@ -6,6 +6,7 @@ form, the REST API or a scheduled intake the same way, before anything is paid f
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from datetime import UTC, datetime
@@ -574,6 +575,20 @@ def vendor_ids(vendor: str, ids_result: dict[str, Any] | None) -> dict[str, Any]
     return {"source_file_id": ids_result.get("file_id")}
 
 
+def source_transcript_file(plan: dict[str, Any]) -> dict[str, Any] | None:
+    """The source-language SRT `fetch_source_transcript` saved for the conversions (size, SHA-256), if any."""
+    if plan.get("captions_source") != "dubbing" or not plan.get("caption_formats") or not plan.get("run_dir"):
+        return None
+    path = as_storage_path(source_srt_path(plan))
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    stored = StoredFile(
+        str(path), path.name, len(data), hashlib.sha256(data).hexdigest(), "application/x-subrip"
+    )
+    return stored.to_dict()
+
+
 def build_manifest(
     plan: dict[str, Any],
     ids: dict[str, Any],
@@ -611,6 +626,8 @@ def build_manifest(
             "source": plan.get("captions_source"),
             "formats": plan.get("caption_formats", []),
             "files": captions or {},
+            # Panjaya's transcript of the source, saved beside the source language's captions.
+            "source_transcript": source_transcript_file(plan),
         },
         "timings": {
             "run_started_at": run.get("started_at"),
@@ -636,5 +653,6 @@ def manifest_summary(manifest: dict[str, Any], manifest_uri: str) -> dict[str, A
         "delivered": [lang["locale"] for lang in manifest["languages"] if lang["status"] == "delivered"],
         "skipped": [lang["locale"] for lang in manifest["languages"] if lang["status"] != "delivered"],
         "files": sum(len(lang["files"]) for lang in manifest["languages"])
-        + sum(len(files) for files in manifest["captions"]["files"].values()),
+        + sum(len(files) for files in manifest["captions"]["files"].values())
+        + (1 if manifest["captions"].get("source_transcript") else 0),
     }
