@@ -315,3 +315,22 @@ def test_a_presigned_source_url_keeps_its_signature_out_of_the_manifest():
     manifest = build_manifest(plan, {}, [], {"dag_id": "localize_video", "run_id": "r1"})
     assert manifest["source"] == "https://bucket.s3.amazonaws.com/launch.mp4?<redacted>"
     assert "secret" not in json.dumps(manifest)
+
+
+def test_a_vendor_job_that_fails_is_not_paid_for_again_by_a_retry(localize_dag, vendors_env, tmp_path):
+    """The source is shorter than end_time: Panjaya fails the asset. Retrying would buy a new asset that
+    fails the same way, so the task fails once, with the vendor's words, and is not retried."""
+    run = localize_dag.test(
+        run_conf={
+            "source": f"{vendors_env.url}/_sandbox/media/sample.mp4",  # a URL: the plan cannot measure it
+            "source_language": "en-US",
+            "target_languages": ["fr-FR"],
+            "start_time": 0,
+            "end_time": 100,
+            "output_location": str(tmp_path),
+        }
+    )
+    assert run.state == DagRunState.FAILED
+    [create] = [ti for ti in run.get_task_instances() if ti.task_id == "create_asset"]
+    assert (create.state, create.try_number) == ("failed", 1)
+    assert vendors_env.counters()["created"] == {"panjaya:asset": 1}

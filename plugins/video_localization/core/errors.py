@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 _RAW_LIMIT = 2000
 #: The query string of a link in a raw answer: a signed link's signature lives there (a credential).
@@ -86,8 +86,12 @@ class VendorResponseError(VendorError):
         super().__init__(vendor, f"unexpected {what}: {_clip(raw)}", status_code=status_code, details=raw)
 
 
-class VendorJobFailed(VendorError):
-    """A vendor job ended in failure (its own status said so)."""
+class VendorJobFailed(VendorError, AirflowFailException):
+    """A vendor job ended in failure (its own status said so).
+
+    Not retried by Airflow: a retry would pay for a new job that most often fails the same way (bad
+    media, a time out of range). Clear the task to try again on purpose once the cause is fixed.
+    """
 
 
 class DownloadVerificationError(AirflowException):
