@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from vloc_test_support import FAST_RETRY, wait_until
+from vloc_test_support import FAST_RETRY, VendorSandboxCounters, wait_until
 
 from video_localization.akool.hook import AkoolHook, clear_caches
 from video_localization.akool.models import CreateAnswer, TranslationRequest, VideoJob, VideoStatus
@@ -55,23 +55,12 @@ def control(sandbox: RunningSandbox, name: str, body: dict[str, Any] | None = No
 
 
 @dataclass
-class AkoolObjects:
+class AkoolObjects(VendorSandboxCounters):
     """Makes Akool jobs in the sandbox through the real hook and reads the sandbox's counters."""
 
     hook: AkoolHook
     sandbox: RunningSandbox
-
-    def media_url(self, name: str = "sample.mp4") -> str:
-        return f"{self.sandbox.url}/_sandbox/media/{name}"
-
-    def counters(self) -> dict[str, Any]:
-        return self.sandbox.counters()
-
-    def requests_to(self, route: str) -> int:
-        return self.counters()["requests"].get(f"akool {route}", 0)
-
-    def requests(self) -> int:
-        return self.counters()["requests_by_vendor"].get("akool", 0)
+    vendor = "akool"
 
     def created(self) -> int:
         return self.counters()["created"].get("akool:translation", 0)

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from vloc_test_support import FAST_RETRY
+from vloc_test_support import FAST_RETRY, VendorSandboxCounters
 
 from video_localization.blendvision.hook import BlendVisionHook
 from video_localization.blendvision.models import (
@@ -52,23 +52,14 @@ def connection_json(
 
 
 @dataclass
-class BlendVisionObjects:
+class BlendVisionObjects(VendorSandboxCounters):
     """Makes library files and dubbing jobs in the sandbox through the real hook."""
 
     hook: BlendVisionHook
     sandbox: RunningSandbox
+    vendor = "blendvision"
 
     # -- sandbox state ----------------------------------------------------------------------------
-    def counters(self) -> dict[str, Any]:
-        return self.sandbox.counters()
-
-    def requests(self) -> int:
-        return self.counters()["requests_by_vendor"].get("blendvision", 0)
-
-    def requests_to(self, route: str) -> int:
-        """Requests that reached one route, e.g. `"POST /blendvision/bv/cms/v1/dubbing-jobs"`."""
-        return self.counters()["requests"].get(f"blendvision {route}", 0)
-
     def created(self, kind: str) -> int:
         return self.counters()["created"].get(f"blendvision:{kind}", 0)
 

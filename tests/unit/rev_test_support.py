@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from vloc_test_support import FAST_RETRY, wait_until
+from vloc_test_support import FAST_RETRY, VendorSandboxCounters, wait_until
 
 from video_localization.core.captions.formats import CaptionFormat
 from video_localization.core.paths import media_dir
@@ -68,23 +68,12 @@ def inject_fault(sandbox: RunningSandbox, status: int, method: str, path: str, *
 
 
 @dataclass
-class RevObjects:
+class RevObjects(VendorSandboxCounters):
     """Makes Rev inputs and orders in the sandbox through the real hook and reads the sandbox's counters."""
 
     hook: RevHook
     sandbox: RunningSandbox
-
-    def media_url(self, name: str = "sample.mp4") -> str:
-        return f"{self.sandbox.url}/_sandbox/media/{name}"
-
-    def counters(self) -> dict[str, Any]:
-        return self.sandbox.counters()
-
-    def requests_to(self, route: str) -> int:
-        return self.counters()["requests"].get(f"rev {route}", 0)
-
-    def requests(self) -> int:
-        return self.counters()["requests_by_vendor"].get("rev", 0)
+    vendor = "rev"
 
     def orders_created(self) -> int:
         return self.counters()["created"].get("rev:order", 0)

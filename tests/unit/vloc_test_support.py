@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -101,11 +101,13 @@ def wait_until(
         time.sleep(0.02)
 
 
-@dataclass
-class PanjayaObjects:
-    """Makes Panjaya objects in the sandbox through the real hook and waits for their states."""
+class VendorSandboxCounters:
+    """What every vendor's test helpers share: the sandbox's sample media and its counters for one vendor.
 
-    hook: PanjayaHook
+    Mixed into each vendor's `...Objects` dataclass, which provides `sandbox` and names `vendor`.
+    """
+
+    vendor: ClassVar[str]
     sandbox: RunningSandbox
 
     def media_url(self, name: str = "sample.mp4") -> str:
@@ -116,7 +118,20 @@ class PanjayaObjects:
 
     def requests_to(self, route: str) -> int:
         """How many requests reached one route, e.g. `"GET /panjaya/v1/assets/{asset_id}"`."""
-        return self.counters()["requests"].get(f"panjaya {route}", 0)
+        return self.counters()["requests"].get(f"{self.vendor} {route}", 0)
+
+    def requests(self) -> int:
+        """Every request this vendor's emulator answered."""
+        return self.counters()["requests_by_vendor"].get(self.vendor, 0)
+
+
+@dataclass
+class PanjayaObjects(VendorSandboxCounters):
+    """Makes Panjaya objects in the sandbox through the real hook and waits for their states."""
+
+    vendor = "panjaya"
+    hook: PanjayaHook
+    sandbox: RunningSandbox
 
     def create_asset(
         self, media: str = "sample.mp4", targets: Sequence[str] = ("fr-FR",), **options: Any
