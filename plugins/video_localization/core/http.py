@@ -195,6 +195,16 @@ class VendorApi:
             wait,
         )
 
+    def _wait_before_retry(
+        self, error: VendorError, creates: bool, attempt: int, method: str, path: str
+    ) -> float:
+        """Raise `error` when it may not be retried; else log the retry and answer the wait in seconds."""
+        if not self._may_retry(error, creates, attempt):
+            raise error
+        wait = self.retry.delay(attempt, error.retry_after)
+        self._log_retry(method, redact_query(path), error, attempt, wait)
+        return wait
+
     # -- sync -------------------------------------------------------------------------------------
     def request(
         self,
@@ -226,10 +236,7 @@ class VendorApi:
                 error = self._transport_error(exc, method, redact_query(path))
             if error is None:
                 return response
-            if not self._may_retry(error, creates, attempt):
-                raise error
-            wait = self.retry.delay(attempt, error.retry_after)
-            self._log_retry(method, redact_query(path), error, attempt, wait)
+            wait = self._wait_before_retry(error, creates, attempt, method, path)
             self._sleep(wait)
 
     def _evaluate(
@@ -274,10 +281,7 @@ class VendorApi:
                     error = self._failure(response)
             except httpx.TransportError as exc:
                 error = self._transport_error(exc, method, redact_query(url))
-            if not self._may_retry(error, False, attempt):
-                raise error
-            wait = self.retry.delay(attempt, error.retry_after)
-            self._log_retry(method, redact_query(url), error, attempt, wait)
+            wait = self._wait_before_retry(error, False, attempt, method, url)
             self._sleep(wait)
 
     # -- async ------------------------------------------------------------------------------------
@@ -315,10 +319,7 @@ class VendorApi:
                 error = self._transport_error(exc, method, redact_query(path))
             if error is None:
                 return response
-            if not self._may_retry(error, creates, attempt):
-                raise error
-            wait = self.retry.delay(attempt, error.retry_after)
-            self._log_retry(method, redact_query(path), error, attempt, wait)
+            wait = self._wait_before_retry(error, creates, attempt, method, path)
             await asyncio.sleep(wait)
 
 
