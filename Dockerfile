@@ -16,10 +16,11 @@ WORKDIR /opt/video-localization
 
 # Dependencies first (cached while only the project's code changes), then the project itself.
 COPY pyproject.toml uv.lock README.md ./
+COPY devkit/pyproject.toml ./devkit/
 RUN uv sync --frozen --no-dev --extra distributed --no-install-project
 
 COPY plugins ./plugins
-COPY include ./include
+COPY devkit ./devkit
 COPY dags ./dags
 RUN uv sync --frozen --no-dev --extra distributed --no-editable \
     && mkdir -p /opt/airflow /opt/video-localization/output /opt/video-localization/inbox

@@ -6,8 +6,8 @@ from its content) -> trigger (one `localize_video` run per claimed request, mapp
 second trigger is refused by Airflow and skipped) -> finish (`done/` with the run id once the run
 exists, else `failed/`).
 
-Every 10 minutes by default (`VLOC_INTAKE_SCHEDULE`, a cron expression or preset); the inbox is
-`VLOC_INTAKE_INBOX` (default `inbox/` in the project), or the `inbox` param of a manual run.
+Every 10 minutes by default (`[video_localization] intake_schedule`, a cron expression or preset);
+the inbox is `[video_localization] intake_inbox`, or the `inbox` param of a manual run.
 Wiring only: the logic lives in `video_localization.pipelines.intake`.
 """
 

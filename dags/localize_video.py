@@ -15,7 +15,6 @@ Wiring only: the logic lives in `video_localization.pipelines.localize` and the 
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +29,7 @@ from video_localization.blendvision.operators import (
     BlendVisionUploadSourceOperator,
 )
 from video_localization.core.captions.operators import ConvertCaptionsOperator
+from video_localization.core.config import float_setting
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.panjaya.operators import (
     PanjayaAssetFromSourceOperator,
@@ -44,8 +44,8 @@ MANIFESTS = Asset(name="localized_video_manifests", uri="file:///video-localizat
 
 # How often the triggerer asks the vendor, from quick to slow (seconds); the demo and tests shorten it.
 POLL = {
-    "poll_interval": float(os.environ.get("VLOC_POLL_INTERVAL", "10")),
-    "max_poll_interval": float(os.environ.get("VLOC_MAX_POLL_INTERVAL", "120")),
+    "poll_interval": float_setting("poll_interval"),
+    "max_poll_interval": float_setting("max_poll_interval"),
 }
 
 

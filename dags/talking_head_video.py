@@ -6,13 +6,12 @@ configurations first; waits in the triggerer) -> download at once (links last 6 
 at the vendor if asked] -> manifest.json beside the videos, as localize_video lays them out.
 
 Wiring only: the logic lives in `video_localization.pipelines.talking_head` and the CDNvideo operators.
-`VLOC_CDNVIDEO_POOL` puts the generate tasks in an Airflow pool (default `default_pool`); the POST pacing
-itself is done by the hook, across processes, whatever the pool.
+`[video_localization] cdnvideo_pool` puts the generate tasks in an Airflow pool (default `default_pool`);
+the POST pacing itself is done by the hook, across processes, whatever the pool.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from airflow.sdk import Asset, dag, task, task_group
 from airflow.sdk.exceptions import AirflowFailException
 
 from video_localization.cdnvideo.operators import CDNVideoDownloadOperator, CDNVideoGenerateOperator
+from video_localization.core.config import float_setting, setting
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.pipelines import talking_head
 from video_localization.pipelines.results import as_result_list
@@ -28,10 +28,10 @@ MANIFESTS = Asset(name="talking_head_manifests", uri="file:///video-localization
 
 # How often the triggerer asks the vendor, from quick to slow (seconds); the demo and tests shorten it.
 POLL = {
-    "poll_interval": float(os.environ.get("VLOC_POLL_INTERVAL", "10")),
-    "max_poll_interval": float(os.environ.get("VLOC_MAX_POLL_INTERVAL", "120")),
+    "poll_interval": float_setting("poll_interval"),
+    "max_poll_interval": float_setting("max_poll_interval"),
 }
-GENERATE_POOL = os.environ.get("VLOC_CDNVIDEO_POOL", "default_pool")
+GENERATE_POOL = setting("cdnvideo_pool")
 
 
 @dag(

@@ -6,7 +6,7 @@ unconfigured or failing vendor is reported, not fatal) -> cleanup (when asked: d
 talking-head videos whose archived copy verifies) -> report (`<output>/housekeeping/<date>_<run>.md`
 and `.json`, and a summary in the log).
 
-Daily by default (`VLOC_HOUSEKEEPING_SCHEDULE`). Wiring only: the logic lives in
+Daily by default (`[video_localization] housekeeping_schedule`). Wiring only: the logic lives in
 `video_localization.pipelines.housekeeping`.
 """
 

@@ -16,7 +16,10 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(Path(__file__).resolve().parent.parent / "dags"))
 
-from video_localization.sandbox.server import RunningSandbox, running_sandbox  # noqa: E402
+from video_localization_dev.media import media_dir  # noqa: E402
+from video_localization_dev.sandbox.server import RunningSandbox, running_sandbox  # noqa: E402
+
+os.environ.setdefault("AIRFLOW__VIDEO_LOCALIZATION__DEFAULT_SOURCE", str(media_dir() / "sample.mp4"))
 
 
 @pytest.fixture(scope="session")

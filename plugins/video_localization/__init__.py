@@ -6,7 +6,7 @@ vendor as data (fields, labels, placeholders), so the UI's connection form needs
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _HIDDEN_ALWAYS = ["schema", "port", "extra"]
 
@@ -126,12 +126,50 @@ CONNECTION_TYPES = [
 ]
 
 
+#: One integration per vendor: (name, module folder, documentation URL).
+INTEGRATIONS = [
+    ("Panjaya", "panjaya", "https://docs.panjaya.ai"),
+    ("Akool", "akool", "https://docs.akool.com"),
+    ("BlendVision", "blendvision", "https://developers.blendvision.com"),
+    ("Rev", "rev", "https://docs.rev.com/api"),
+    ("CDNvideo", "cdnvideo", "https://www.cdnvideo.ru"),
+]
+
+
+def _modules(kind: str, extra: dict[str, list[str]] | None = None) -> list[dict]:
+    """`[{"integration-name": ..., "python-modules": [...]}]` for one kind of class (hooks, operators, ...)."""
+    entries = []
+    for name, folder, _url in INTEGRATIONS:
+        modules = [f"video_localization.{folder}.{kind}", *(extra or {}).get(folder, [])]
+        entries.append({"integration-name": name, "python-modules": modules})
+    return entries
+
+
 def get_provider_info() -> dict:
+    """The provider's contract with Airflow, as data: nothing here imports a hook or an operator."""
+    from video_localization.core.config import provider_config
+
     return {
         "package-name": "airflow-provider-video-localization",
         "name": "Video Localization",
         "description": "Orchestrates AI dubbing, captioning and presenter-video vendors from Airflow.",
         "versions": [__version__],
+        "integrations": [
+            {"integration-name": name, "external-doc-url": url, "tags": ["service"]}
+            for name, _folder, url in INTEGRATIONS
+        ],
+        "hooks": _modules("hook"),
+        "operators": _modules("operators", {"panjaya": ["video_localization.panjaya.review"]}),
+        "sensors": _modules("sensors"),
+        "triggers": _modules("triggers"),
         "connection-types": CONNECTION_TYPES,
-        "extra-links": ["video_localization.panjaya.links.PanjayaStudioLink"],
+        "extra-links": EXTRA_LINKS,
+        "config": provider_config(),
+        "plugins": [
+            {"name": "video_localization", "plugin-class": "video_localization.plugin.VideoLocalizationPlugin"}
+        ],
     }
+
+
+#: Every operator extra link of the provider (also registered by the plugin).
+EXTRA_LINKS = ["video_localization.panjaya.links.PanjayaStudioLink"]

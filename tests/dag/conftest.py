@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from video_localization.sandbox.connections import sandbox_connections
-from video_localization.sandbox.server import RunningSandbox
+from video_localization_dev.sandbox.connections import sandbox_connections
+from video_localization_dev.sandbox.server import RunningSandbox
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +24,7 @@ def vendors_env(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_pa
     """Every vendor connection on the sandbox, and a private output folder for one DAG run."""
     for name, value in sandbox_connections(sandbox.url).items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("VLOC_OUTPUT_DIR", str(tmp_path / "output"))
+    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__OUTPUT_ROOT", str(tmp_path / "output"))
     return sandbox
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from airflow.sdk import DagRunState
+from video_localization_dev.media import media_dir
 
-from video_localization.core.paths import media_dir
 from video_localization.pipelines import intake
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"

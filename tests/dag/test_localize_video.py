@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-os.environ["VLOC_POLL_INTERVAL"] = "0.1"
-os.environ["VLOC_MAX_POLL_INTERVAL"] = "0.3"
+os.environ["AIRFLOW__VIDEO_LOCALIZATION__POLL_INTERVAL"] = "0.1"
+os.environ["AIRFLOW__VIDEO_LOCALIZATION__MAX_POLL_INTERVAL"] = "0.3"
 
 from airflow.sdk import DagRunState
 from airflow.sdk.exceptions import ParamValidationError
-
-from video_localization.core.paths import media_dir
+from video_localization_dev.media import media_dir
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 

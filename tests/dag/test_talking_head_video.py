@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-os.environ["VLOC_POLL_INTERVAL"] = "0.1"
-os.environ["VLOC_MAX_POLL_INTERVAL"] = "0.3"
+os.environ["AIRFLOW__VIDEO_LOCALIZATION__POLL_INTERVAL"] = "0.1"
+os.environ["AIRFLOW__VIDEO_LOCALIZATION__MAX_POLL_INTERVAL"] = "0.3"
 
 from airflow.sdk import DagRunState
+from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
+from video_localization_dev.sandbox.server import RunningSandbox
 
 from video_localization.cdnvideo.auth import TOKENS
 from video_localization.pipelines.talking_head import sample_scripts
-from video_localization.sandbox.cdnvideo import constants as sandbox_constants
-from video_localization.sandbox.server import RunningSandbox
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 
@@ -49,7 +49,7 @@ def cdnvideo_env(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_p
             }
         ),
     )
-    monkeypatch.setenv("VLOC_OUTPUT_DIR", str(tmp_path / "output"))
+    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__OUTPUT_ROOT", str(tmp_path / "output"))
     TOKENS.clear()  # the sandbox was reset: tokens of earlier tests are gone
     return sandbox
 

@@ -1,7 +1,7 @@
 """The distributed topology on this machine: PostgreSQL, Redis, CeleryExecutor, every component a process.
 
 api-server, scheduler, dag-processor, triggerer and two Celery workers run with the commands of
-`video_localization.topology` (the same argv docker-compose.yaml gives its services), on a fresh
+`video_localization_dev.topology` (the same argv docker-compose.yaml gives its services), on a fresh
 PostgreSQL database and a Redis key prefix of their own, beside the vendor sandbox (3 s per vendor
 stage, so the run spends a while deferred). One `localize_video` run into four languages is triggered
 over REST; while its tasks wait in the triggerer, the triggerer is killed with SIGKILL and a new one is
@@ -23,11 +23,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from video_localization.core.paths import media_dir
-from video_localization.demo import verify_manifest
-from video_localization.rest import AirflowRest
-from video_localization.stack import ADMIN_USER, Stack
+from video_localization_dev.demo import verify_manifest
+from video_localization_dev.media import media_dir
+from video_localization_dev.rest import AirflowRest
+from video_localization_dev.stack import ADMIN_USER, Stack
 
 pytestmark = pytest.mark.integration
 

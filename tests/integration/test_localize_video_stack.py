@@ -12,11 +12,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from video_localization.core.paths import media_dir
-from video_localization.demo import verify_manifest
-from video_localization.rest import AirflowRest, AirflowRestError
-from video_localization.stack import ADMIN_USER, Stack
+from video_localization_dev.demo import verify_manifest
+from video_localization_dev.media import media_dir
+from video_localization_dev.rest import AirflowRest, AirflowRestError
+from video_localization_dev.stack import ADMIN_USER, Stack
 
 pytestmark = pytest.mark.integration
 

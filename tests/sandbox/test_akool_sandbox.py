@@ -18,9 +18,8 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-from video_localization.core.paths import media_dir
-from video_localization.sandbox.akool.wire import (
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.akool.wire import (
     AKOOL_MAX_VIDEO_BYTES,
     SANDBOX_API_KEY,
     SANDBOX_BANNED_API_KEY,
@@ -30,7 +29,7 @@ from video_localization.sandbox.akool.wire import (
     SANDBOX_CLIENT_SECRET,
     SANDBOX_OTHER_API_KEY,
 )
-from video_localization.sandbox.server import RunningSandbox
+from video_localization_dev.sandbox.server import RunningSandbox
 
 # One client for the whole file: creating one per call costs ~50 ms (loading the CA bundle).
 HTTP = httpx.Client(timeout=30)
@@ -563,7 +562,7 @@ def test_webhooks_are_encrypted_signed_and_sent_without_polling(
 def test_webhook_for_a_failed_job_and_for_another_account(
     sandbox: RunningSandbox, receiver: Receiver
 ) -> None:
-    from video_localization.sandbox.akool.wire import SANDBOX_OTHER_CLIENT_ID, SANDBOX_OTHER_CLIENT_SECRET
+    from video_localization_dev.sandbox.akool.wire import SANDBOX_OTHER_CLIENT_ID, SANDBOX_OTHER_CLIENT_SECRET
 
     headers = {"x-api-key": SANDBOX_OTHER_API_KEY}
     job_id = create(sandbox, headers, url=media(sandbox, "sample_silent.mp4"), webhookUrl=receiver.url)[

@@ -15,18 +15,17 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from video_localization.core.paths import media_dir
-from video_localization.sandbox.blendvision.constants import (
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.blendvision.constants import (
     ERROR_DOMAIN,
     SANDBOX_API_TOKEN,
     SANDBOX_ORG_ID,
 )
-from video_localization.sandbox.blendvision.decimal_string import (
+from video_localization_dev.sandbox.blendvision.decimal_string import (
     DecimalSyntaxError,
     parse_decimal_string,
 )
-from video_localization.sandbox.blendvision.iso_codes import lang_code_problem
+from video_localization_dev.sandbox.blendvision.iso_codes import lang_code_problem
 
 HEADERS = {"Authorization": f"Bearer {SANDBOX_API_TOKEN}", "x-bv-org-id": SANDBOX_ORG_ID}
 SAMPLE = (media_dir() / "sample.mp4").read_bytes()  # 8 s, video + English speech

@@ -11,10 +11,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-
-from video_localization.core.paths import media_dir
-from video_localization.sandbox.cdnvideo import constants as c
-from video_localization.sandbox.media import probe_bytes
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.cdnvideo import constants as c
+from video_localization_dev.sandbox.media import probe_bytes
 
 ACCOUNT = c.SANDBOX_ACCOUNT
 DOC_EXAMPLE = {

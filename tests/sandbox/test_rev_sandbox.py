@@ -20,10 +20,9 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-
-from video_localization.core.paths import media_dir
-from video_localization.sandbox.rev import api as rev_api
-from video_localization.sandbox.rev.wire import (
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.rev import api as rev_api
+from video_localization_dev.sandbox.rev.wire import (
     INPUTS_LANGUAGES,
     PRODUCTION_USER_KEY,
     SANDBOX_CLIENT_KEY,

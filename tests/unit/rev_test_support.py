@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.rev.wire import PRODUCTION_USER_KEY, SANDBOX_CLIENT_KEY, SANDBOX_USER_KEY
+from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FAST_RETRY, VendorSandboxCounters, wait_until
 
 from video_localization.core.captions.formats import CaptionFormat
-from video_localization.core.paths import media_dir
 from video_localization.rev.hook import RevHook
 from video_localization.rev.models import (
     AutomatedCaptionOptions,
@@ -23,8 +25,6 @@ from video_localization.rev.models import (
     OrderRequest,
     OrderStatus,
 )
-from video_localization.sandbox.rev.wire import PRODUCTION_USER_KEY, SANDBOX_CLIENT_KEY, SANDBOX_USER_KEY
-from video_localization.sandbox.server import RunningSandbox
 
 HTTP = httpx.Client(timeout=30)
 SAMPLE = media_dir() / "sample.mp4"

@@ -27,6 +27,8 @@ from akool_test_support import (
     control,
     fast_hook,
 )
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FakeTaskInstance, MemoryStateStore
 
 from video_localization.akool.models import VideoJob, VideoStatus
@@ -50,9 +52,7 @@ from video_localization.core.errors import (
     VendorError,
     VendorJobFailed,
 )
-from video_localization.core.paths import media_dir
 from video_localization.core.submit_once import idempotency_reference
-from video_localization.sandbox.server import RunningSandbox
 
 ContextFactory = Callable[..., dict[str, Any]]
 SAMPLE = media_dir() / "sample.mp4"
@@ -187,7 +187,7 @@ def test_known_media_within_the_limits_passes(akool: AkoolObjects, make_context:
 def test_a_language_missing_from_akools_live_list_is_refused_before_paying(
     akool: AkoolObjects, make_context: ContextFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from video_localization.sandbox.akool import routes
+    from video_localization_dev.sandbox.akool import routes
 
     monkeypatch.setattr(routes, "LANGUAGES", tuple(lang for lang in routes.LANGUAGES if lang[0] != "th"))
     with pytest.raises(InvalidInputError) as caught:

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from video_localization_dev.sandbox.rev.wire import INPUTS_LANGUAGES
 
 from video_localization.core.captions.charsets import iso6937_encode
 from video_localization.core.captions.formats import (
@@ -25,7 +26,6 @@ from video_localization.core.captions.validation import (
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.core.languages import vendor_languages
 from video_localization.core.paths import include_dir
-from video_localization.sandbox.rev.wire import INPUTS_LANGUAGES
 
 REV_DOCUMENT = Path("/work/shared/vendor-docs/rev-ai-captions.md")
 

@@ -26,6 +26,7 @@ from cdnvideo_support import (  # noqa: F401
     cdnvideo_conn,
     cdnvideo_hook,
 )
+from video_localization_dev.media import media_dir
 from vloc_test_support import FakeTaskInstance, MemoryStateStore
 
 from video_localization.cdnvideo.models import TaskStatus
@@ -44,7 +45,6 @@ from video_localization.cdnvideo.operators import (
 from video_localization.cdnvideo.sensors import CDNVideoTaskSensor
 from video_localization.cdnvideo.triggers import CDNVideoTaskTrigger
 from video_localization.core.errors import InvalidInputError, InvalidInputs, VendorError, VendorJobFailed
-from video_localization.core.paths import media_dir
 from video_localization.core.submit_once import idempotency_reference
 
 #: Poll the sandbox every 50 ms instead of every 10 s, and wait here instead of in the triggerer.

@@ -15,6 +15,9 @@ import airflow
 import jsonschema
 import pytest
 from airflow.sdk import ObjectStoragePath
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.panjaya import wire
+from video_localization_dev.sandbox.server import RunningSandbox
 
 from video_localization import get_provider_info
 from video_localization.core.errors import (
@@ -27,7 +30,6 @@ from video_localization.core.errors import (
 )
 from video_localization.core.http import RetryPolicy, VendorApi
 from video_localization.core.languages import language_name, normalize_tag, vendor_languages
-from video_localization.core.paths import media_dir
 from video_localization.core.storage import (
     as_storage_path,
     looks_like_mp4,
@@ -39,8 +41,6 @@ from video_localization.core.storage import (
 )
 from video_localization.core.submit_once import submit_once
 from video_localization.core.validation import Checks, http_url, number_in_range, one_of
-from video_localization.sandbox.panjaya import wire
-from video_localization.sandbox.server import RunningSandbox
 
 SAMPLE = media_dir() / "sample.mp4"
 CATALOGUE = json.loads((media_dir() / "catalogue.json").read_text())

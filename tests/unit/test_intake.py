@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from video_localization_dev.media import media_dir
 
 from video_localization.core.errors import InvalidInputError, InvalidInputs
-from video_localization.core.paths import media_dir
 from video_localization.pipelines import intake
 
 

@@ -32,6 +32,7 @@ from rev_test_support import (
     rev_connection_json,
     rev_objects,
 )
+from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FakeTaskInstance, MemoryStateStore, wait_until
 
 from video_localization.core.captions.formats import CaptionFormat, caption_filename
@@ -48,7 +49,6 @@ from video_localization.rev.operators import (
 )
 from video_localization.rev.sensors import RevOrderSensor
 from video_localization.rev.triggers import RevOrderTrigger
-from video_localization.sandbox.server import RunningSandbox
 
 ContextFactory = Callable[..., dict[str, Any]]
 

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import yaml
-
-from video_localization import topology
-from video_localization.stack import Stack, _argv
+from video_localization_dev import topology
+from video_localization_dev.stack import Stack, _argv
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = PROJECT_DIR / "docker-compose.yaml"
@@ -19,7 +18,7 @@ COMPOSE_FILE = PROJECT_DIR / "docker-compose.yaml"
 def test_committed_compose_file_is_the_generated_one():
     assert COMPOSE_FILE.read_text() == topology.compose_yaml(), (
         "docker-compose.yaml is stale: regenerate it with "
-        "`python -m video_localization.topology compose > docker-compose.yaml`"
+        "`python -m video_localization_dev.topology compose > docker-compose.yaml`"
     )
 
 

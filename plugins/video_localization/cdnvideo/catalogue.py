@@ -3,9 +3,9 @@
 A plan must reject an unknown voice, a voice of the wrong language or a background of the wrong size
 before any call, and the trigger form wants its choices at parse time, when no network is allowed. So
 the answer of `GET .../configurations` (without status and quota) is kept as a snapshot,
-`include/cdnvideo/configurations.json` (or `$VLOC_CDNVIDEO_CATALOGUE`). The generate operator checks
-every request again against the live answer before it POSTs, so a stale snapshot costs a clear error at
-worst. Refresh it from an account with:
+`video_localization/data/cdnvideo/configurations.json` (or `[video_localization] cdnvideo_catalogue`).
+The generate operator checks every request again against the live answer before it POSTs, so a stale
+snapshot costs a clear error at worst. Refresh it from an account with:
 
     python -m video_localization.cdnvideo.catalogue [conn_id] [path]
 """
@@ -13,20 +13,18 @@ worst. Refresh it from an account with:
 from __future__ import annotations
 
 import json
-import os
 import sys
 from functools import cache
 from pathlib import Path
 
 from video_localization.cdnvideo.models import Configurations, parse
-from video_localization.core.paths import include_dir
-
-SNAPSHOT_ENV = "VLOC_CDNVIDEO_CATALOGUE"
+from video_localization.core.config import setting
+from video_localization.core.paths import data_dir
 
 
 def snapshot_path() -> Path:
-    configured = os.environ.get(SNAPSHOT_ENV)
-    return Path(configured) if configured else include_dir() / "cdnvideo" / "configurations.json"
+    configured = setting("cdnvideo_catalogue")
+    return Path(configured) if configured else data_dir() / "cdnvideo" / "configurations.json"
 
 
 @cache

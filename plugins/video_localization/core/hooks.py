@@ -42,8 +42,12 @@ class VendorHook(BaseHook):
         retry: RetryPolicy | None = None,
         **kwargs: Any,
     ) -> None:
+        # `Connection.get_hook()` (the UI's Test button, generic callers) passes the id under the hook's
+        # `conn_name_attr` (`panjaya_conn_id`, ...), as Airflow's own hooks take it; `conn_id` works too.
+        named = kwargs.pop(self.conn_name_attr, None) if self.conn_name_attr != "conn_id" else None
         super().__init__(**kwargs)
-        self.conn_id = conn_id or self.default_conn_name
+        self.conn_id = conn_id or named or self.default_conn_name
+        setattr(self, self.conn_name_attr, self.conn_id)
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
 

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from video_localization.core.errors import InvalidInputError
-from video_localization.core.paths import include_dir
+from video_localization.core.paths import data_dir
 
 
 @dataclass(frozen=True)
@@ -97,16 +97,16 @@ def _read_vendor_file(path: Path) -> VendorLanguages:
 
 @cache
 def vendor_languages(vendor: str) -> VendorLanguages:
-    path = include_dir() / "languages" / f"{vendor}.csv"
+    path = data_dir() / "languages" / f"{vendor}.csv"
     if not path.is_file():
-        known = sorted(p.stem for p in (include_dir() / "languages").glob("*.csv"))
+        known = sorted(p.stem for p in (data_dir() / "languages").glob("*.csv"))
         raise InvalidInputError("vendor", vendor, known, "no language table for it")
     return _read_vendor_file(path)
 
 
 def language_name(tag: str) -> str:
     """A human name for a tag, from any vendor's table (the tag itself when none knows it)."""
-    for path in sorted((include_dir() / "languages").glob("*.csv")):
+    for path in sorted((data_dir() / "languages").glob("*.csv")):
         language = vendor_languages(path.stem).get(tag)
         if language is not None:
             return language.name

@@ -1,19 +1,16 @@
-"""Where the project's data files (`include/`) live, in a checkout and in an installed wheel."""
+"""Where the provider's data files live: inside the package, found with `importlib.resources`.
+
+Language tables, the CDNvideo configuration catalogue and the sample talking-head scripts ship in
+`video_localization/data/`, so an installed wheel finds them exactly as a checkout does.
+"""
 
 from __future__ import annotations
 
+from importlib.resources import as_file, files
 from pathlib import Path
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
-
-def include_dir() -> Path:
-    """The `include/` folder: beside `plugins/` in a checkout, `_include` inside an installed wheel."""
-    for candidate in (_PACKAGE_DIR.parent.parent / "include", _PACKAGE_DIR / "_include"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"no include/ folder found next to {_PACKAGE_DIR}")
-
-
-def media_dir() -> Path:
-    return include_dir() / "media"
+def data_dir() -> Path:
+    """The package's `data/` folder as a real path (wheels install unzipped, so no copy is made)."""
+    with as_file(files("video_localization") / "data") as path:
+        return Path(path)

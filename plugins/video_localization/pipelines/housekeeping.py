@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ from urllib.parse import parse_qs, urlparse
 
 from airflow.sdk import ObjectStoragePath, Param
 
+from video_localization.core.config import setting
 from video_localization.core.errors import VendorError
 from video_localization.core.storage import StoredFile, as_storage_path, safe_path_part, write_bytes
 from video_localization.pipelines.localize import default_output_location
@@ -47,11 +47,10 @@ JOB_ID_KEYS = ("job_id", "task_id", "version_id", "order_number", "attachment_id
 #: A quota with less than this share left is flagged.
 LOW_QUOTA_SHARE = 0.1
 REPORT_FOLDER = "housekeeping"
-DEFAULT_SCHEDULE = "@daily"
 
 
 def schedule() -> str:
-    return os.environ.get("VLOC_HOUSEKEEPING_SCHEDULE") or DEFAULT_SCHEDULE
+    return setting("housekeeping_schedule")
 
 
 def params() -> dict[str, Param]:

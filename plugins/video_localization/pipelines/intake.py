@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +35,7 @@ from typing import Any
 
 from airflow.sdk import ObjectStoragePath, Param
 
+from video_localization.core.config import float_setting, setting
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.core.storage import as_storage_path, write_bytes
 from video_localization.core.validation import Checks
@@ -58,17 +58,16 @@ ALIASES = {
 }
 #: Caption fields a request may carry; passed to `localize_video` in its conf.
 CAPTION_FIELDS = ("caption_formats", "captions_source")
-DEFAULT_SCHEDULE = "*/10 * * * *"
 
 
 def default_inbox() -> str:
-    """`$VLOC_INTAKE_INBOX`, else `inbox/` in the project folder."""
-    return os.environ.get("VLOC_INTAKE_INBOX") or str(Path(__file__).resolve().parents[3] / "inbox")
+    """The `[video_localization] intake_inbox` setting."""
+    return setting("intake_inbox")
 
 
 def schedule() -> str:
-    """The intake's schedule: `$VLOC_INTAKE_SCHEDULE` (cron or preset), else every 10 minutes."""
-    return os.environ.get("VLOC_INTAKE_SCHEDULE") or DEFAULT_SCHEDULE
+    """The intake's schedule: the `[video_localization] intake_schedule` setting (cron or preset)."""
+    return setting("intake_schedule")
 
 
 def params() -> dict[str, Param]:
@@ -81,7 +80,7 @@ def params() -> dict[str, Param]:
             description="Folder or object-storage URI the job requests (JSON or YAML) are dropped in.",
         ),
         "settle_seconds": Param(
-            float(os.environ.get("VLOC_INTAKE_SETTLE_SECONDS", "10")),
+            float_setting("intake_settle_seconds"),
             type="number",
             minimum=0,
             title="Settle time (s)",

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -18,6 +16,7 @@ from airflow.sdk import Param
 
 from video_localization.core.captions.formats import CaptionFormat
 from video_localization.core.captions.validation import SOURCE_LOCAL, SOURCE_REV, validate_caption_request
+from video_localization.core.config import setting
 from video_localization.core.errors import InvalidInputError
 from video_localization.core.http import redact_query
 from video_localization.core.languages import vendor_languages
@@ -43,18 +42,13 @@ SOURCE_HELP = (
 
 
 def default_output_location() -> str:
-    """`$VLOC_OUTPUT_DIR`, else `output/` in the project folder."""
-    configured = os.environ.get("VLOC_OUTPUT_DIR")
-    if configured:
-        return configured
-    return str(Path(__file__).resolve().parents[3] / "output")
+    """The `[video_localization] output_root` setting."""
+    return setting("output_root")
 
 
 def default_source() -> str:
-    """`$VLOC_DEFAULT_SOURCE`, else the committed sample video."""
-    from video_localization.core.paths import media_dir
-
-    return os.environ.get("VLOC_DEFAULT_SOURCE") or str(media_dir() / "sample.mp4")
+    """The `[video_localization] default_source` setting (empty: the form asks for one)."""
+    return setting("default_source")
 
 
 def _union(lists) -> list[str]:

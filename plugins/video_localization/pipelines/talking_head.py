@@ -27,7 +27,7 @@ from video_localization.cdnvideo.validation import (
 )
 from video_localization.core.errors import InvalidInputError
 from video_localization.core.languages import normalize_tag, vendor_languages
-from video_localization.core.paths import include_dir
+from video_localization.core.paths import data_dir
 from video_localization.core.storage import as_storage_path, safe_path_part
 from video_localization.core.validation import Checks, one_of
 from video_localization.pipelines.localize import default_output_location, write_manifest
@@ -41,7 +41,7 @@ SCRIPT_SUFFIXES = (".txt", ".ssml")
 
 def sample_scripts() -> dict[str, str]:
     """`include/scripts/talking_head/<locale>.txt|.ssml`: the form's default scripts."""
-    folder = include_dir() / "scripts" / "talking_head"
+    folder = data_dir() / "scripts" / "talking_head"
     return {
         path.stem: path.read_text(encoding="utf-8").strip()
         for path in sorted(folder.iterdir())

@@ -1,0 +1,98 @@
+"""The sandbox app: one FastAPI application serving offline emulators of all five vendor APIs.
+
+Each vendor lives under its own prefix (`/panjaya`, `/akool`, `/rev`, `/cdnvideo`, `/blendvision`), so a
+connection's host is simply `http://127.0.0.1:<port>/<vendor>`. `/_sandbox` holds the test controls:
+counters, injected faults, reset, sample media and the list of webhooks sent.
+"""
+
+from __future__ import annotations
+
+import importlib
+import mimetypes
+from dataclasses import asdict
+
+from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.state import (
+    Fault,
+    FaultInjected,
+    Sandbox,
+    SandboxSettings,
+    fault_response_handler,
+)
+
+# Vendor emulator modules; each exposes `register(app: FastAPI, sandbox: Sandbox) -> None`.
+VENDOR_MODULES = ("panjaya", "akool", "rev", "cdnvideo", "blendvision")
+
+
+class FaultRequest(BaseModel):
+    vendor: str
+    status: int
+    times: int = 1
+    method: str | None = None
+    path_prefix: str | None = None
+    retry_after: float | None = None
+    message: str = "injected fault"
+
+
+def _control_router(sandbox: Sandbox) -> APIRouter:
+    router = APIRouter(prefix="/_sandbox", tags=["sandbox controls"])
+
+    @router.get("/health")
+    def health() -> dict:
+        return {"status": "ok", "vendors": sorted(sandbox.error_bodies)}
+
+    @router.get("/counters")
+    def counters() -> dict:
+        return sandbox.snapshot()
+
+    @router.post("/reset")
+    def reset() -> dict:
+        sandbox.reset()
+        return {"reset": True}
+
+    @router.post("/faults")
+    def add_fault(fault: FaultRequest) -> dict:
+        sandbox.add_fault(Fault(**fault.model_dump()))
+        return {"queued": fault.model_dump()}
+
+    @router.get("/callbacks")
+    def callbacks() -> list[dict]:
+        with sandbox.lock:
+            return [
+                {**asdict(sent), "body": sent.body.decode("utf-8", "replace")} for sent in sandbox.callbacks
+            ]
+
+    @router.get("/media/{name}")
+    def media(name: str) -> FileResponse:
+        """Serve the committed sample media, so `media_url` inputs have a real file behind them."""
+        path = (media_dir() / name).resolve()
+        if path.parent != media_dir().resolve() or not path.is_file():
+            raise HTTPException(status_code=404, detail=f"no sample media named {name!r}")
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return FileResponse(path, media_type=media_type)
+
+    return router
+
+
+def create_app(settings: SandboxSettings | None = None, sandbox: Sandbox | None = None) -> FastAPI:
+    """Build the sandbox app with every vendor emulator that is present."""
+    sandbox = sandbox or Sandbox(settings=settings or SandboxSettings())
+    app = FastAPI(title="video-localization vendor sandbox", version="1")
+    app.state.sandbox = sandbox
+    app.add_exception_handler(FaultInjected, fault_response_handler)
+    app.include_router(_control_router(sandbox))
+    for name in VENDOR_MODULES:
+        try:
+            module = importlib.import_module(f"video_localization_dev.sandbox.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"video_localization_dev.sandbox.{name}":
+                raise
+            continue
+        register = getattr(module, "register", None)
+        if register is not None:  # a vendor package without `register` is not an emulator (yet)
+            register(app, sandbox)
+    return app

@@ -1,0 +1,132 @@
+"""The provider's settings: one `[video_localization]` section of Airflow's configuration.
+
+Each setting is declared once here; `provider_config()` turns the declarations into the `config` block of
+the provider info (so `airflow config list` documents them), and `setting()` reads a value with Airflow's
+`conf` (airflow.cfg, or `AIRFLOW__VIDEO_LOCALIZATION__<KEY>` in the environment). Defaults that depend on
+the deployment (paths) are computed when read, under `$AIRFLOW_HOME`, never inside the installed package.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SECTION = "video_localization"
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    description: str
+    type: str = "string"
+    #: A fixed default; `None` means the default is computed by `_computed_default`.
+    default: str | None = ""
+    example: str | None = None
+
+
+def _airflow_home() -> Path:
+    return Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "output_root",
+        "Where deliverables are written unless a run names another location under an allowed output root: "
+        "a local folder or an object-storage URI (s3://bucket/prefix, gs://..., ...). Default: "
+        "$AIRFLOW_HOME/video-localization/output.",
+        default=None,
+        example="s3://media-bucket/localized",
+    ),
+    Setting(
+        "default_source",
+        "The source the trigger form proposes (empty: the user must give one).",
+        example="https://media.example.com/masters/launch.mp4",
+    ),
+    Setting(
+        "intake_inbox",
+        "The folder (or object-storage URI) `localization_intake` reads job requests from. Default: "
+        "$AIRFLOW_HOME/video-localization/inbox.",
+        default=None,
+    ),
+    Setting(
+        "intake_schedule",
+        "Schedule of `localization_intake` (a cron expression or preset).",
+        default="*/10 * * * *",
+    ),
+    Setting(
+        "intake_settle_seconds",
+        "A request modified more recently than this is left for the intake's next run.",
+        type="float",
+        default="10",
+    ),
+    Setting(
+        "housekeeping_schedule",
+        "Schedule of `vendor_housekeeping` (a cron expression or preset).",
+        default="@daily",
+    ),
+    Setting(
+        "poll_interval",
+        "First interval (seconds) between two status checks of a vendor job; it grows with backoff.",
+        type="float",
+        default="10",
+    ),
+    Setting(
+        "max_poll_interval",
+        "Longest interval (seconds) between two status checks of a vendor job.",
+        type="float",
+        default="120",
+    ),
+    Setting(
+        "cdnvideo_catalogue",
+        "A CDNvideo configurations snapshot (JSON) to use instead of the one shipped with the provider.",
+    ),
+    Setting(
+        "cdnvideo_pool",
+        "Airflow pool the CDNvideo generate tasks run in.",
+        default="default_pool",
+    ),
+)
+_BY_KEY = {setting.key: setting for setting in SETTINGS}
+
+
+def _computed_default(key: str) -> str:
+    if key == "output_root":
+        return str(_airflow_home() / "video-localization" / "output")
+    if key == "intake_inbox":
+        return str(_airflow_home() / "video-localization" / "inbox")
+    raise KeyError(key)
+
+
+def setting(key: str) -> str:
+    """The configured value of `key`, else its default (an unknown key is a programming error)."""
+    declared = _BY_KEY[key]
+    from airflow.sdk import conf
+
+    value = conf.get(SECTION, key, fallback=None)
+    if value not in (None, ""):
+        return str(value)
+    return declared.default if declared.default is not None else _computed_default(key)
+
+
+def float_setting(key: str) -> float:
+    value = setting(key)
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"[{SECTION}] {key} = {value!r} is not a number") from None
+
+
+def provider_config() -> dict:
+    """The `config` block of the provider info."""
+    options = {}
+    for declared in SETTINGS:
+        option: dict = {
+            "description": declared.description,
+            "version_added": "0.2.0",
+            "type": declared.type,
+            "example": declared.example,
+            "default": declared.default,
+        }
+        options[declared.key] = option
+    return {SECTION: {"description": "Settings of the video-localization provider.", "options": options}}
