@@ -21,10 +21,10 @@ import tracemalloc
 from pathlib import Path
 
 import httpx
-from video_localization_dev.sandbox.server import running_sandbox
 
 from video_localization.core.http import VendorApi, shared_async_client
 from video_localization.core.storage import as_storage_path, stream_to_storage
+from video_localization_dev.sandbox.server import running_sandbox
 
 DOWNLOAD_SIZES_MB = (16, 64, 256)
 POLLS = 200

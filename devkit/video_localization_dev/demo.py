@@ -18,7 +18,7 @@ from typing import Any
 
 from video_localization_dev.media import media_dir
 from video_localization_dev.rest import AirflowRest
-from video_localization_dev.stack import ADMIN_USER, PROJECT_DIR, Stack
+from video_localization_dev.stack import ADMIN_USER, Stack
 
 DAG_ID = "localize_video"
 DAGS = ("localize_video", "talking_head_video")

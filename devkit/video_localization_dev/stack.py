@@ -32,7 +32,6 @@ from video_localization_dev.sandbox.connections import sandbox_connections
 from video_localization_dev.sandbox.server import free_port
 
 
-
 def _project_dir() -> Path:
     """The folder whose `dags/` the stack runs: `$VLOC_PROJECT_DIR`, else the current folder or the
     nearest parent that has `dags/localize_video.py`, else the checkout this package sits in."""

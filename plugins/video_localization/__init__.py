@@ -137,7 +137,7 @@ INTEGRATIONS = [
 
 
 def _modules(kind: str, extra: dict[str, list[str]] | None = None) -> list[dict]:
-    """`[{"integration-name": ..., "python-modules": [...]}]` for one kind of class (hooks, operators, ...)."""
+    """`[{"integration-name": ..., "python-modules": [...]}]` for one kind of class (hooks, sensors...)."""
     entries = []
     for name, folder, _url in INTEGRATIONS:
         modules = [f"video_localization.{folder}.{kind}", *(extra or {}).get(folder, [])]
@@ -166,10 +166,14 @@ def get_provider_info() -> dict:
         "extra-links": EXTRA_LINKS,
         "config": provider_config(),
         "plugins": [
-            {"name": "video_localization", "plugin-class": "video_localization.plugin.VideoLocalizationPlugin"}
+            {
+                "name": "video_localization",
+                "plugin-class": "video_localization.plugin.VideoLocalizationPlugin",
+            }
         ],
     }
 
 
+PLUGIN_CLASS = "video_localization.plugin.VideoLocalizationPlugin"
 #: Every operator extra link of the provider (also registered by the plugin).
 EXTRA_LINKS = ["video_localization.panjaya.links.PanjayaStudioLink"]

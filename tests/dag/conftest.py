@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from video_localization_dev.sandbox.connections import sandbox_connections
 from video_localization_dev.sandbox.server import RunningSandbox
 

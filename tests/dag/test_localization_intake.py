@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from airflow.sdk import DagRunState
-from video_localization_dev.media import media_dir
 
 from video_localization.pipelines import intake
+from video_localization_dev.media import media_dir
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 

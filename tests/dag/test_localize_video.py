@@ -16,6 +16,7 @@ os.environ["AIRFLOW__VIDEO_LOCALIZATION__MAX_POLL_INTERVAL"] = "0.3"
 
 from airflow.sdk import DagRunState
 from airflow.sdk.exceptions import ParamValidationError
+
 from video_localization_dev.media import media_dir
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"

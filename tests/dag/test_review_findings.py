@@ -18,11 +18,11 @@ os.environ["AIRFLOW__VIDEO_LOCALIZATION__POLL_INTERVAL"] = "0.1"
 os.environ["AIRFLOW__VIDEO_LOCALIZATION__MAX_POLL_INTERVAL"] = "0.3"
 
 from airflow.sdk import DagRunState
-from video_localization_dev.media import media_dir
 
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.pipelines import intake
 from video_localization.pipelines.localize import build_plan
+from video_localization_dev.media import media_dir
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 

@@ -13,11 +13,11 @@ os.environ["AIRFLOW__VIDEO_LOCALIZATION__POLL_INTERVAL"] = "0.1"
 os.environ["AIRFLOW__VIDEO_LOCALIZATION__MAX_POLL_INTERVAL"] = "0.3"
 
 from airflow.sdk import DagRunState
-from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
-from video_localization_dev.sandbox.server import RunningSandbox
 
 from video_localization.cdnvideo.auth import TOKENS
 from video_localization.pipelines.talking_head import sample_scripts
+from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
+from video_localization_dev.sandbox.server import RunningSandbox
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from airflow.sdk import DagRunState
+
 from video_localization_dev.sandbox.cdnvideo import constants as cdn
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from video_localization_dev.demo import verify_manifest
 from video_localization_dev.media import media_dir
 from video_localization_dev.rest import AirflowRest

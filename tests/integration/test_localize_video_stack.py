@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from video_localization_dev.demo import verify_manifest
 from video_localization_dev.media import media_dir
 from video_localization_dev.rest import AirflowRest, AirflowRestError

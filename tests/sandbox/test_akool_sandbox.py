@@ -18,6 +18,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.akool.wire import (
     AKOOL_MAX_VIDEO_BYTES,

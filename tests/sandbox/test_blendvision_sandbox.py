@@ -15,6 +15,7 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.blendvision.constants import (
     ERROR_DOMAIN,

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.cdnvideo import constants as c
 from video_localization_dev.sandbox.media import probe_bytes

@@ -23,6 +23,7 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.panjaya import SANDBOX_API_KEYS, sandbox_signing_key, wire
 from video_localization_dev.sandbox.server import RunningSandbox, free_port

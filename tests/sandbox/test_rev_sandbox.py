@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.rev import api as rev_api
 from video_localization_dev.sandbox.rev.wire import (

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from video_localization_dev.sandbox.akool.wire import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FAST_RETRY, VendorSandboxCounters, wait_until
 
 from video_localization.akool.hook import AkoolHook, clear_caches
 from video_localization.akool.models import CreateAnswer, TranslationRequest, VideoJob, VideoStatus
+from video_localization_dev.sandbox.akool.wire import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from video_localization_dev.sandbox.server import RunningSandbox
 
 HTTP = httpx.Client(timeout=30)
 CREATE_ROUTE = "POST /akool/content/video/createbytranslate"

@@ -16,9 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.blendvision.constants import SANDBOX_API_TOKEN, SANDBOX_ORG_ID
-from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FAST_RETRY, VendorSandboxCounters
 
 from video_localization.blendvision.hook import BlendVisionHook
@@ -32,6 +29,9 @@ from video_localization.blendvision.models import (
 )
 from video_localization.blendvision.upload import UploadedSource, upload_source
 from video_localization.blendvision.validation import validate_upload
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.blendvision.constants import SANDBOX_API_TOKEN, SANDBOX_ORG_ID
+from video_localization_dev.sandbox.server import RunningSandbox
 
 #: Poll the sandbox every 20 ms instead of every 10 s, and wait here instead of in the triggerer.
 QUICK = {"deferrable": False, "poll_interval": 0.02, "max_poll_interval": 0.05, "wait_timeout": 20}

@@ -16,13 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
-from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
-from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FAST_RETRY
 
 from video_localization.cdnvideo.auth import TOKENS
 from video_localization.cdnvideo.hook import CDNVideoHook
 from video_localization.cdnvideo.models import Actor, GenerateRequest, TaskInfo, TaskStatus
+from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
+from video_localization_dev.sandbox.server import RunningSandbox
 
 ROUTE = "cdnvideo {method} /cdnvideo/app/th-api/v1/accounts/{{account}}/{tail}"
 GENERATE_ROUTE = ROUTE.format(method="POST", tail="generate")

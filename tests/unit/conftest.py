@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import (
     FAST_RETRY,
     SANDBOX_PANJAYA_KEY,
@@ -22,6 +21,7 @@ from vloc_test_support import (
 )
 
 from video_localization.panjaya.hook import PanjayaHook
+from video_localization_dev.sandbox.server import RunningSandbox
 
 
 @pytest.fixture

@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.rev.wire import PRODUCTION_USER_KEY, SANDBOX_CLIENT_KEY, SANDBOX_USER_KEY
-from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FAST_RETRY, VendorSandboxCounters, wait_until
 
 from video_localization.core.captions.formats import CaptionFormat
@@ -25,6 +22,9 @@ from video_localization.rev.models import (
     OrderRequest,
     OrderStatus,
 )
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.rev.wire import PRODUCTION_USER_KEY, SANDBOX_CLIENT_KEY, SANDBOX_USER_KEY
+from video_localization_dev.sandbox.server import RunningSandbox
 
 HTTP = httpx.Client(timeout=30)
 SAMPLE = media_dir() / "sample.mp4"

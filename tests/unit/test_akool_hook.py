@@ -24,17 +24,6 @@ from akool_test_support import (
     control,
     fast_hook,
 )
-from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.akool.wire import (
-    SANDBOX_API_KEY,
-    SANDBOX_BANNED_API_KEY,
-    SANDBOX_BANNED_CLIENT_ID,
-    SANDBOX_BANNED_CLIENT_SECRET,
-    SANDBOX_CLIENT_ID,
-    SANDBOX_OTHER_CLIENT_ID,
-    SANDBOX_OTHER_CLIENT_SECRET,
-)
-from video_localization_dev.sandbox.server import RunningSandbox
 
 from video_localization.akool import hook as hook_module
 from video_localization.akool.hook import (
@@ -47,6 +36,17 @@ from video_localization.akool.hook import (
 )
 from video_localization.akool.models import CODES, TranslationRequest, VideoStatus
 from video_localization.core.errors import VendorError, VendorResponseError
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.akool.wire import (
+    SANDBOX_API_KEY,
+    SANDBOX_BANNED_API_KEY,
+    SANDBOX_BANNED_CLIENT_ID,
+    SANDBOX_BANNED_CLIENT_SECRET,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_OTHER_CLIENT_ID,
+    SANDBOX_OTHER_CLIENT_SECRET,
+)
+from video_localization_dev.sandbox.server import RunningSandbox
 
 
 @pytest.fixture

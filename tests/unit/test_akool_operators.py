@@ -27,8 +27,6 @@ from akool_test_support import (
     control,
     fast_hook,
 )
-from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FakeTaskInstance, MemoryStateStore
 
 from video_localization.akool.models import VideoJob, VideoStatus
@@ -53,6 +51,8 @@ from video_localization.core.errors import (
     VendorJobFailed,
 )
 from video_localization.core.submit_once import idempotency_reference
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.server import RunningSandbox
 
 ContextFactory = Callable[..., dict[str, Any]]
 SAMPLE = media_dir() / "sample.mp4"

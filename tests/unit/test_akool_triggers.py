@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 from akool_test_support import INFO_ROUTE, TOKEN_ROUTE, AkoolObjects, akool_objects, control
-from video_localization_dev.sandbox.server import RunningSandbox
 
 from video_localization.akool.models import VideoJob, VideoStatus
 from video_localization.akool.triggers import AkoolTranslationTrigger, jobs_outcome
+from video_localization_dev.sandbox.server import RunningSandbox
 
 FAST_POLL = {"poll_interval": 0.02, "max_poll_interval": 0.1, "backoff_factor": 1.5}
 

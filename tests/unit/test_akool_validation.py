@@ -11,9 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.akool.wire import LANGUAGE_CODES
-from video_localization_dev.sandbox.media import probe_bytes
 
 from video_localization.akool.models import MAX_VIDEO_BYTES
 from video_localization.akool.validation import (
@@ -26,6 +23,9 @@ from video_localization.akool.validation import (
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.core.languages import vendor_languages
 from video_localization.core.mp4 import iter_boxes, probe_mp4_bytes, probe_mp4_file
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.akool.wire import LANGUAGE_CODES
+from video_localization_dev.sandbox.media import probe_bytes
 
 SAMPLES = sorted(media_dir().glob("*.mp4"))
 

@@ -19,16 +19,6 @@ import pytest
 import uvicorn
 from akool_test_support import HTTP, AkoolObjects, akool_connection_json, akool_objects
 from fastapi import FastAPI
-from video_localization_dev.sandbox.akool import webhook as sandbox_webhook
-from video_localization_dev.sandbox.akool.wire import (
-    SANDBOX_API_KEY,
-    SANDBOX_CLIENT_ID,
-    SANDBOX_CLIENT_SECRET,
-    SANDBOX_OTHER_CLIENT_ID,
-    SANDBOX_OTHER_CLIENT_SECRET,
-    WEBHOOK_ATTEMPTS,
-)
-from video_localization_dev.sandbox.server import RunningSandbox, free_port
 from vloc_test_support import wait_until
 
 from video_localization.akool.models import VideoStatus
@@ -45,6 +35,16 @@ from video_localization.akool.webhook import (
     verified_event,
 )
 from video_localization.callbacks.app import REJECTED, create_callback_app
+from video_localization_dev.sandbox.akool import webhook as sandbox_webhook
+from video_localization_dev.sandbox.akool.wire import (
+    SANDBOX_API_KEY,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    SANDBOX_OTHER_CLIENT_ID,
+    SANDBOX_OTHER_CLIENT_SECRET,
+    WEBHOOK_ATTEMPTS,
+)
+from video_localization_dev.sandbox.server import RunningSandbox, free_port
 
 with warnings.catch_warnings():  # Starlette suggests httpx2 for its test client; httpx is what we have
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")

@@ -15,12 +15,12 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from video_localization_dev.sandbox.blendvision.constants import DECIMAL_MAX_LENGTH
-from video_localization_dev.sandbox.blendvision.decimal_string import DecimalSyntaxError as SandboxSyntaxError
-from video_localization_dev.sandbox.blendvision.decimal_string import parse_decimal_string
 
 from video_localization.blendvision.decimal import Decimal, DecimalSyntaxError, normalize
 from video_localization.blendvision.models import DecimalValue, Interval
+from video_localization_dev.sandbox.blendvision.constants import DECIMAL_MAX_LENGTH
+from video_localization_dev.sandbox.blendvision.decimal_string import DecimalSyntaxError as SandboxSyntaxError
+from video_localization_dev.sandbox.blendvision.decimal_string import parse_decimal_string
 
 DIGITS = st.text(alphabet="0123456789", max_size=6)
 EXPONENT_DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=4)

@@ -21,10 +21,6 @@ from blendvision_support import (  # noqa: F401 (fixtures)
     fixture_bv_conn,
     fixture_bv_hook,
 )
-from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.blendvision.constants import ERROR_DOMAIN
-from video_localization_dev.sandbox.server import RunningSandbox
-from video_localization_dev.sandbox.state import Fault
 from vloc_test_support import FAST_RETRY
 
 from video_localization.blendvision.decimal import Decimal
@@ -39,6 +35,10 @@ from video_localization.blendvision.models import (
     parse,
 )
 from video_localization.core.errors import VendorError, VendorResponseError
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.blendvision.constants import ERROR_DOMAIN
+from video_localization_dev.sandbox.server import RunningSandbox
+from video_localization_dev.sandbox.state import Fault
 
 SAMPLE = (media_dir() / "sample.mp4").read_bytes()
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"

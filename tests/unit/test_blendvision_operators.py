@@ -25,9 +25,6 @@ from blendvision_support import (  # noqa: F401 (fixtures)
     fixture_bv_conn,
     fixture_bv_hook,
 )
-from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.blendvision.iso_codes import lang_code_problem
-from video_localization_dev.sandbox.state import Fault
 from vloc_test_support import FakeTaskInstance, MemoryStateStore
 
 from video_localization.blendvision.job_ids import JOB_ID_PATTERN, dubbing_job_id, fit_job_id
@@ -44,6 +41,9 @@ from video_localization.blendvision.triggers import BlendVisionDubbingJobTrigger
 from video_localization.blendvision.validation import validate_dubbing_request
 from video_localization.core.errors import InvalidInputError, InvalidInputs, VendorError, VendorJobFailed
 from video_localization.core.submit_once import idempotency_reference
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.blendvision.iso_codes import lang_code_problem
+from video_localization_dev.sandbox.state import Fault
 
 SAMPLE = media_dir() / "sample.mp4"
 SAMPLE_SHA256 = hashlib.sha256(SAMPLE.read_bytes()).hexdigest()

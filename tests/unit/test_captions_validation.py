@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-from video_localization_dev.sandbox.rev.wire import INPUTS_LANGUAGES
 
 from video_localization.core.captions.charsets import iso6937_encode
 from video_localization.core.captions.formats import (
@@ -25,7 +24,8 @@ from video_localization.core.captions.validation import (
 )
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.core.languages import vendor_languages
-from video_localization.core.paths import include_dir
+from video_localization.core.paths import data_dir
+from video_localization_dev.sandbox.rev.wire import INPUTS_LANGUAGES
 
 REV_DOCUMENT = Path("/work/shared/vendor-docs/rev-ai-captions.md")
 
@@ -197,7 +197,7 @@ def test_rev_csv_holds_every_code_of_rev_s_document_and_region_tags_only() -> No
         assert listed is not None
         codes = {code.strip() for code in listed.group(1).replace(" and ", ", ").split(",") if code.strip()}
     assert len(codes) == 36
-    table = (include_dir() / "languages" / "rev.csv").read_text(encoding="utf-8").splitlines()
+    table = (data_dir() / "languages" / "rev.csv").read_text(encoding="utf-8").splitlines()
     rows = list(csv.DictReader(line for line in table if not line.startswith("#")))
     assert {row["code"] for row in rows} == codes
     assert all("-" in row["tag"] for row in rows)  # region-qualified, as localize_video uses them

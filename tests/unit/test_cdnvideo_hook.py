@@ -24,9 +24,6 @@ from cdnvideo_support import (  # noqa: F401  (fixtures)
     cdnvideo_hook,
     connection_json,
 )
-from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
-from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FAST_RETRY
 
 from video_localization.cdnvideo import hook as hook_module
@@ -34,6 +31,9 @@ from video_localization.cdnvideo.auth import TOKENS, TokenCache, is_token_failur
 from video_localization.cdnvideo.hook import CDNVideoHook, _ok_answer, cdnvideo_error, list_time
 from video_localization.cdnvideo.models import Actor, TaskInfo, TaskStatus, parse
 from video_localization.core.errors import VendorError, VendorResponseError
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
+from video_localization_dev.sandbox.server import RunningSandbox
 
 CONFIGURATIONS = ROUTE.format(method="GET", tail="configurations")
 STATUS = ROUTE.format(method="GET", tail="status/{task_id}")

@@ -26,7 +26,6 @@ from cdnvideo_support import (  # noqa: F401
     cdnvideo_conn,
     cdnvideo_hook,
 )
-from video_localization_dev.media import media_dir
 from vloc_test_support import FakeTaskInstance, MemoryStateStore
 
 from video_localization.cdnvideo.models import TaskStatus
@@ -46,6 +45,7 @@ from video_localization.cdnvideo.sensors import CDNVideoTaskSensor
 from video_localization.cdnvideo.triggers import CDNVideoTaskTrigger
 from video_localization.core.errors import InvalidInputError, InvalidInputs, VendorError, VendorJobFailed
 from video_localization.core.submit_once import idempotency_reference
+from video_localization_dev.media import media_dir
 
 #: Poll the sandbox every 50 ms instead of every 10 s, and wait here instead of in the triggerer.
 QUICK = {"deferrable": False, "poll_interval": 0.05, "max_poll_interval": 0.1, "wait_timeout": 20}

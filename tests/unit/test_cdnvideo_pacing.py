@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 from cdnvideo_support import GENERATE_ROUTE, CDNVideoObjects, cdnvideo_conn, connection_json  # noqa: F401
-from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
-from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FAST_RETRY, FakeTaskInstance, fake_context
 
 from video_localization.cdnvideo.hook import CDNVideoHook
 from video_localization.cdnvideo.operators import CDNVideoGenerateOperator
 from video_localization.cdnvideo.pacing import PostPacer
+from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
+from video_localization_dev.sandbox.server import RunningSandbox
 
 TEN_LOCALES = ["ru-RU", "en-US", "en-GB", "de-DE", "fr-FR", "es-ES", "it-IT", "pt-BR", "ja-JP", "pl-PL"]
 

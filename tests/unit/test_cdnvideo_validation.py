@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from cdnvideo_support import cdnvideo_conn, cdnvideo_hook  # noqa: F401
-from video_localization_dev.sandbox.server import RunningSandbox
 
 from video_localization.cdnvideo.catalogue import load_snapshot, refresh_snapshot, snapshot_path
 from video_localization.cdnvideo.hook import CDNVideoHook
@@ -26,6 +25,7 @@ from video_localization.cdnvideo.validation import (
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.core.languages import vendor_languages
 from video_localization.pipelines.talking_head import build_plan, params, sample_scripts
+from video_localization_dev.sandbox.server import RunningSandbox
 
 CATALOGUE = load_snapshot()
 NATALIA = Actor(name="Natalia", shot="waist")

@@ -15,9 +15,6 @@ import airflow
 import jsonschema
 import pytest
 from airflow.sdk import ObjectStoragePath
-from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.panjaya import wire
-from video_localization_dev.sandbox.server import RunningSandbox
 
 from video_localization import get_provider_info
 from video_localization.core.errors import (
@@ -41,6 +38,9 @@ from video_localization.core.storage import (
 )
 from video_localization.core.submit_once import submit_once
 from video_localization.core.validation import Checks, http_url, number_in_range, one_of
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.panjaya import wire
+from video_localization_dev.sandbox.server import RunningSandbox
 
 SAMPLE = media_dir() / "sample.mp4"
 CATALOGUE = json.loads((media_dir() / "catalogue.json").read_text())

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from video_localization_dev.sandbox.server import RunningSandbox, free_port
 
 from video_localization import __version__
 from video_localization.core.errors import VendorError
@@ -27,6 +26,7 @@ from video_localization.core.http import (
     shared_async_client,
 )
 from video_localization.panjaya.hook import panjaya_error
+from video_localization_dev.sandbox.server import RunningSandbox, free_port
 
 FAST = RetryPolicy(max_attempts=5, initial_delay=0.01, max_delay=0.05)
 AUTH = {"Authorization": "Bearer panjaya-sandbox-key"}

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-from video_localization_dev.media import media_dir
 
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.pipelines import intake
+from video_localization_dev.media import media_dir
 
 
 def _request(output: Path, *targets: str, **extra) -> dict:

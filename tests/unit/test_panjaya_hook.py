@@ -14,8 +14,6 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import PanjayaObjects
 
 from video_localization.core.errors import VendorError, VendorResponseError
@@ -31,6 +29,8 @@ from video_localization.panjaya.models import (
     VersionStatus,
     parse,
 )
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.server import RunningSandbox
 
 SRT_TIMING = re.compile(r"^\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2},\d{3}$", re.MULTILINE)
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"

@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import PanjayaObjects
 
 from video_localization.core.errors import VendorError
@@ -27,6 +26,7 @@ from video_localization.core.triggers import (
 )
 from video_localization.panjaya.hook import PanjayaHook
 from video_localization.panjaya.triggers import PanjayaAssetTrigger, PanjayaVersionTrigger
+from video_localization_dev.sandbox.server import RunningSandbox
 
 FAST_POLL = {"poll_interval": 0.02, "max_poll_interval": 0.1, "backoff_factor": 1.5}
 

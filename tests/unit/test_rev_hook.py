@@ -31,7 +31,6 @@ from rev_test_support import (
     rev_objects,
     set_account,
 )
-from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import wait_until
 
 from video_localization.core.captions.formats import CaptionFormat
@@ -48,6 +47,7 @@ from video_localization.rev.models import (
     OrderStatus,
     parse,
 )
+from video_localization_dev.sandbox.server import RunningSandbox
 
 SPOKEN_FIRST_LINE = "Hello and welcome."
 

@@ -32,7 +32,6 @@ from rev_test_support import (
     rev_connection_json,
     rev_objects,
 )
-from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FakeTaskInstance, MemoryStateStore, wait_until
 
 from video_localization.core.captions.formats import CaptionFormat, caption_filename
@@ -49,6 +48,7 @@ from video_localization.rev.operators import (
 )
 from video_localization.rev.sensors import RevOrderSensor
 from video_localization.rev.triggers import RevOrderTrigger
+from video_localization_dev.sandbox.server import RunningSandbox
 
 ContextFactory = Callable[..., dict[str, Any]]
 

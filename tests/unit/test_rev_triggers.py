@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from rev_test_support import RevObjects, rev_objects
-from video_localization_dev.sandbox.server import RunningSandbox
 
 from video_localization.core.triggers import VendorPollingTrigger
 from video_localization.rev.models import AttachmentKind, OrderStatus
 from video_localization.rev.triggers import RevOrderTrigger
+from video_localization_dev.sandbox.server import RunningSandbox
 
 FAST_POLL = {"poll_interval": 0.02, "max_poll_interval": 0.1, "backoff_factor": 1.5}
 

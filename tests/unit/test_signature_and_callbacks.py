@@ -20,8 +20,6 @@ import uvicorn
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
-from video_localization_dev.sandbox.panjaya import sandbox_signing_key
-from video_localization_dev.sandbox.server import RunningSandbox, free_port
 from vloc_test_support import PanjayaObjects, wait_until
 
 from video_localization.callbacks.app import REJECTED, create_callback_app, panjaya_key_from_connection
@@ -34,6 +32,8 @@ from video_localization.panjaya.signature import (
     signature_is_valid,
     verified_callback,
 )
+from video_localization_dev.sandbox.panjaya import sandbox_signing_key
+from video_localization_dev.sandbox.server import RunningSandbox, free_port
 
 with warnings.catch_warnings():  # Starlette suggests httpx2 for its test client; httpx is what we have
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")

@@ -8,11 +8,11 @@ import fsspec
 import pytest
 from airflow.sdk import ObjectStoragePath
 from airflow.sdk.io import attach
-from video_localization_dev.media import media_dir
 
 from video_localization.core.errors import DownloadVerificationError
 from video_localization.core.http import VendorApi
 from video_localization.core.storage import require_mp4, stream_to_storage
+from video_localization_dev.media import media_dir
 
 
 @pytest.fixture

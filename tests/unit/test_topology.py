@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import yaml
+
 from video_localization_dev import topology
 from video_localization_dev.stack import Stack, _argv
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pytest
-from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.server import RunningSandbox
 
 from video_localization.core.http import RetryPolicy
 from video_localization.panjaya.hook import PanjayaHook
@@ -29,6 +27,8 @@ from video_localization.panjaya.models import (
     Version,
     VersionStatus,
 )
+from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.server import RunningSandbox
 
 SANDBOX_PANJAYA_KEY = "sandbox-key"
 #: Retries in milliseconds, so tests that provoke them stay fast (a vendor's Retry-After still wins).
