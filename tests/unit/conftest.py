@@ -2,7 +2,7 @@
 
 The connection comes from an `AIRFLOW_CONN_*` environment variable, exactly as a deployment may define
 it, so hooks, triggers and operators read it through Airflow's own secrets lookup. The helpers behind
-these fixtures live in `vloc_test_support.py`.
+these fixtures live in `tests/support/vloc_test_support.py`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+
+from video_localization.panjaya.hook import PanjayaHook
+from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import (
     FAST_RETRY,
     SANDBOX_PANJAYA_KEY,
@@ -19,9 +22,6 @@ from vloc_test_support import (
     fake_context,
     panjaya_connection_json,
 )
-
-from video_localization.panjaya.hook import PanjayaHook
-from video_localization_dev.sandbox.server import RunningSandbox
 
 
 @pytest.fixture

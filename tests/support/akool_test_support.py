@@ -1,0 +1,104 @@
+"""Helpers for the Akool unit tests: a sandbox connection, sandbox controls, jobs made through the hook.
+
+Fixtures that use them are defined in each Akool test module (tests/unit/conftest.py is shared).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from video_localization.akool.hook import AkoolHook, clear_caches
+from video_localization.akool.models import CreateAnswer, TranslationRequest, VideoJob, VideoStatus
+from video_localization_dev.sandbox.akool.wire import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from video_localization_dev.sandbox.server import RunningSandbox
+from vloc_test_support import FAST_RETRY, VendorSandboxCounters, wait_until
+
+HTTP = httpx.Client(timeout=30)
+CREATE_ROUTE = "POST /akool/content/video/createbytranslate"
+INFO_ROUTE = "GET /akool/content/video/infobymodelid"
+TOKEN_ROUTE = "POST /akool/getToken"
+LANGUAGES_ROUTE = "GET /akool/language/list"
+#: Poll the sandbox every 50 ms and wait in the worker, not the triggerer.
+QUICK = {"deferrable": False, "poll_interval": 0.05, "max_poll_interval": 0.1, "wait_timeout": 20}
+
+
+def akool_connection_json(
+    sandbox: RunningSandbox,
+    *,
+    login: str | None = SANDBOX_CLIENT_ID,
+    password: str | None = SANDBOX_CLIENT_SECRET,
+    **extra: Any,
+) -> str:
+    """An `AIRFLOW_CONN_*` value (JSON form) for an Akool connection to the sandbox."""
+    connection: dict[str, Any] = {"conn_type": "akool", "host": sandbox.vendor_url("akool")}
+    if login is not None:
+        connection["login"] = login
+    if password is not None:
+        connection["password"] = password
+    if extra:
+        connection["extra"] = extra
+    return json.dumps(connection)
+
+
+def control(sandbox: RunningSandbox, name: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """POST a sandbox control under `/akool/_sandbox/` (not counted as an Akool request)."""
+    response = HTTP.post(f"{sandbox.vendor_url('akool')}/_sandbox/{name}", json=body or {})
+    response.raise_for_status()
+    answer = response.json()
+    assert answer["code"] == 1000, answer
+    return answer
+
+
+@dataclass
+class AkoolObjects(VendorSandboxCounters):
+    """Makes Akool jobs in the sandbox through the real hook and reads the sandbox's counters."""
+
+    hook: AkoolHook
+    sandbox: RunningSandbox
+    vendor = "akool"
+
+    def created(self) -> int:
+        return self.counters()["created"].get("akool:translation", 0)
+
+    def create(
+        self, media: str = "sample.mp4", languages: Sequence[str] = ("fr",), **options: Any
+    ) -> CreateAnswer:
+        request = TranslationRequest(
+            url=self.media_url(media),
+            source_language=options.pop("source_language", "en"),
+            language=",".join(languages),
+            **options,
+        )
+        return self.hook.create_translation(request)
+
+    def wait_job(self, job_id: str, timeout: float = 10.0) -> VideoJob:
+        return wait_until(
+            f"job {job_id} finished",
+            lambda: self.hook.get_video_info(job_id),
+            lambda job: job.video_status.is_terminal,
+            timeout,
+        )
+
+    def completed_job(self, language: str = "fr", **options: Any) -> VideoJob:
+        job = self.wait_job(self.create(languages=(language,), **options).data.id)
+        assert job.video_status is VideoStatus.COMPLETED, job
+        return job
+
+
+def fast_hook(conn_id: str | None = None) -> AkoolHook:
+    return AkoolHook(conn_id, retry=FAST_RETRY)
+
+
+def akool_objects(sandbox: RunningSandbox, monkeypatch: Any) -> Iterator[AkoolObjects]:
+    """Body of each module's `akool` fixture: `akool_default` on the sandbox, caches cleared around it."""
+    monkeypatch.setenv("AIRFLOW_CONN_AKOOL_DEFAULT", akool_connection_json(sandbox))
+    clear_caches()
+    hook = fast_hook()
+    yield AkoolObjects(hook, sandbox)
+    hook.close()
+    clear_caches()
