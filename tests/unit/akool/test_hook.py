@@ -8,7 +8,6 @@ new token once when Akool says the old one expired.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -21,7 +20,6 @@ from akool_test_support import (
     TOKEN_ROUTE,
     AkoolObjects,
     akool_connection_json,
-    akool_objects,
     control,
     fast_hook,
 )
@@ -47,12 +45,6 @@ from video_localization_dev.sandbox.akool.wire import (
     SANDBOX_OTHER_CLIENT_SECRET,
 )
 from video_localization_dev.sandbox.server import RunningSandbox
-
-
-@pytest.fixture
-def akool(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[AkoolObjects]:
-    """`akool_default` (clientId/clientSecret) pointing at the sandbox; no token or language list cached."""
-    yield from akool_objects(sandbox, monkeypatch)
 
 
 def connection(monkeypatch: pytest.MonkeyPatch, sandbox: RunningSandbox, conn_id: str, **fields) -> AkoolHook:

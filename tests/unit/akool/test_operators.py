@@ -24,7 +24,6 @@ from akool_test_support import (
     LANGUAGES_ROUTE,
     QUICK,
     AkoolObjects,
-    akool_objects,
     control,
     fast_hook,
 )
@@ -56,11 +55,6 @@ from vloc_test_support import FakeTaskInstance, MemoryStateStore
 
 ContextFactory = Callable[..., dict[str, Any]]
 SAMPLE = media_dir() / "sample.mp4"
-
-
-@pytest.fixture
-def akool(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[AkoolObjects]:
-    yield from akool_objects(sandbox, monkeypatch)
 
 
 def translate(akool: AkoolObjects, **overrides: Any) -> AkoolTranslateVideoOperator:

@@ -10,22 +10,16 @@ import asyncio
 import importlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from akool_test_support import INFO_ROUTE, TOKEN_ROUTE, AkoolObjects, akool_objects, control
+from akool_test_support import INFO_ROUTE, TOKEN_ROUTE, AkoolObjects, control
 from video_localization.akool.models import VideoJob, VideoStatus
 from video_localization.akool.triggers import AkoolTranslationTrigger, jobs_outcome
-from video_localization_dev.sandbox.server import RunningSandbox
 
 FAST_POLL = {"poll_interval": 0.02, "max_poll_interval": 0.1, "backoff_factor": 1.5}
-
-
-@pytest.fixture
-def akool(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[AkoolObjects]:
-    yield from akool_objects(sandbox, monkeypatch)
 
 
 def in_seconds(seconds: float) -> float:

@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from akool_test_support import HTTP, AkoolObjects, akool_connection_json, akool_objects
+from akool_test_support import HTTP, AkoolObjects, akool_connection_json
 from video_localization.akool.models import VideoStatus
 from video_localization.akool.webhook import (
     MAX_WEBHOOK_AGE_SECONDS,
@@ -66,11 +66,6 @@ def sandbox_envelope(payload: dict = PAYLOAD, client_id: str = ID, secret: str =
 
 def raw(envelope: dict) -> bytes:
     return json.dumps(envelope).encode()
-
-
-@pytest.fixture
-def akool(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[AkoolObjects]:
-    yield from akool_objects(sandbox, monkeypatch)
 
 
 # -- verify and decrypt ------------------------------------------------------------------------------------

@@ -15,12 +15,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from blendvision_support import (  # noqa: F401 (fixtures)
+from blendvision_support import (
     BlendVisionObjects,
     connection_json,
-    fixture_bv,
-    fixture_bv_conn,
-    fixture_bv_hook,
 )
 from video_localization.blendvision.decimal import Decimal
 from video_localization.blendvision.errors import BlendVisionError, GrpcCode, rpc_error, storage_error

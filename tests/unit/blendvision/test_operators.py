@@ -19,12 +19,9 @@ import pytest
 from airflow.sdk.exceptions import AirflowException, TaskDeferred
 from airflow.sdk.io import attach
 
-from blendvision_support import (  # noqa: F401 (fixtures)
+from blendvision_support import (
     QUICK,
     BlendVisionObjects,
-    fixture_bv,
-    fixture_bv_conn,
-    fixture_bv_hook,
 )
 from video_localization.blendvision.job_ids import JOB_ID_PATTERN, dubbing_job_id, fit_job_id
 from video_localization.blendvision.models import DubbingStatus

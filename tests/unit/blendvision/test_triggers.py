@@ -22,11 +22,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blendvision_support import (  # noqa: F401 (fixtures)
+from blendvision_support import (
     BlendVisionObjects,
-    fixture_bv,
-    fixture_bv_conn,
-    fixture_bv_hook,
 )
 from video_localization.blendvision.models import DubbingJob, DubbingStatus
 from video_localization.blendvision.triggers import BlendVisionDubbingJobTrigger, job_outcome

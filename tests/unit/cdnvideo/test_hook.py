@@ -3,7 +3,6 @@
 The hook reads `cdnvideo_default` from the environment (see `cdnvideo_conn` in cdnvideo_support.py).
 """
 
-# ruff: noqa: F811  (fixtures imported from cdnvideo_support are redefined as test arguments)
 from __future__ import annotations
 
 import asyncio
@@ -14,15 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cdnvideo_support import (  # noqa: F401  (fixtures)
+from cdnvideo_support import (
     DOC_EXAMPLE,
-    GENERATE_ROUTE,
     ROUTE,
     TOKEN_ROUTE,
     CDNVideoObjects,
-    cdnvideo,
-    cdnvideo_conn,
-    cdnvideo_hook,
     connection_json,
 )
 from video_localization.cdnvideo import hook as hook_module

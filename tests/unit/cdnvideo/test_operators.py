@@ -5,7 +5,6 @@ allowed); a generate spends one request per task instance whatever retries and c
 video is archived at once, verified, and only ids and URIs go to XCom; a killed task cancels its video.
 """
 
-# ruff: noqa: F811  (fixtures imported from cdnvideo_support are redefined as test arguments)
 from __future__ import annotations
 
 import hashlib
@@ -18,14 +17,10 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowException, TaskDeferred
 
-from cdnvideo_support import (  # noqa: F401
-    GENERATE_ROUTE,
+from cdnvideo_support import (
     ROUTE,
     TOKEN_ROUTE,
     CDNVideoObjects,
-    cdnvideo,
-    cdnvideo_conn,
-    cdnvideo_hook,
 )
 from video_localization.cdnvideo.models import TaskStatus
 from video_localization.cdnvideo.operators import (

@@ -4,7 +4,6 @@ Each trigger runs in a plain `asyncio.run`, as the triggerer would run it, readi
 from the environment through `BaseHook.aget_connection`.
 """
 
-# ruff: noqa: F811  (fixtures imported from cdnvideo_support are redefined as test arguments)
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +12,7 @@ import json
 import time
 from typing import Any
 
-from cdnvideo_support import CDNVideoObjects, cdnvideo, cdnvideo_conn, cdnvideo_hook  # noqa: F401
+from cdnvideo_support import CDNVideoObjects
 from video_localization.cdnvideo.models import TaskStatus
 from video_localization.cdnvideo.triggers import CDNVideoTaskTrigger
 

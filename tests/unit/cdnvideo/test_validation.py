@@ -3,7 +3,6 @@
 Bad input is refused before any call: the sandbox's request counter stays at 0.
 """
 
-# ruff: noqa: F811  (fixtures imported from cdnvideo_support are redefined as test arguments)
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from cdnvideo_support import cdnvideo_conn, cdnvideo_hook  # noqa: F401
 from video_localization.cdnvideo.catalogue import load_snapshot, refresh_snapshot, snapshot_path
 from video_localization.cdnvideo.hook import CDNVideoHook
 from video_localization.cdnvideo.models import Actor

@@ -11,7 +11,6 @@ import hashlib
 import io
 import re
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,6 @@ from rev_test_support import (
     fast_hook,
     inject_fault,
     rev_connection_json,
-    rev_objects,
     set_account,
 )
 from video_localization.core.captions.formats import CaptionFormat
@@ -50,12 +48,6 @@ from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import wait_until
 
 SPOKEN_FIRST_LINE = "Hello and welcome."
-
-
-@pytest.fixture
-def rev(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RevObjects]:
-    """`rev_default` (the sandbox user's keys, sandbox mode) pointing at the sandbox."""
-    yield from rev_objects(sandbox, monkeypatch)
 
 
 def other_connection(

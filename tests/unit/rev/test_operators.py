@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,6 @@ from rev_test_support import (
     SAMPLE,
     RevObjects,
     rev_connection_json,
-    rev_objects,
 )
 from video_localization.core.captions.formats import CaptionFormat, caption_filename
 from video_localization.core.captions.operators import ConvertCaptionsOperator
@@ -51,11 +50,6 @@ from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FakeTaskInstance, MemoryStateStore, wait_until
 
 ContextFactory = Callable[..., dict[str, Any]]
-
-
-@pytest.fixture
-def rev(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RevObjects]:
-    yield from rev_objects(sandbox, monkeypatch)
 
 
 def order_operator(**overrides: Any) -> RevCaptionOrderOperator:

@@ -10,23 +10,14 @@ import asyncio
 import importlib
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from rev_test_support import RevObjects, rev_objects
+from rev_test_support import RevObjects
 from video_localization.core.triggers import VendorPollingTrigger
 from video_localization.rev.models import AttachmentKind, OrderStatus
 from video_localization.rev.triggers import RevOrderTrigger
-from video_localization_dev.sandbox.server import RunningSandbox
 
 FAST_POLL = {"poll_interval": 0.02, "max_poll_interval": 0.1, "backoff_factor": 1.5}
-
-
-@pytest.fixture
-def rev(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[RevObjects]:
-    yield from rev_objects(sandbox, monkeypatch)
 
 
 def trigger_for(order_number: str, seconds: float = 10, **options: Any) -> RevOrderTrigger:
