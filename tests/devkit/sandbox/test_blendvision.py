@@ -658,9 +658,12 @@ def test_storage_links_are_signed_and_expire(client: httpx.Client, monkeypatch, 
     other = httpx.put(url.replace("/parts/1?", "/parts/2?"), content=SAMPLE)
     assert other.status_code == 403
 
+    # Only the links under test get the 1 s lifetime: the upload before them and the fresh link after them
+    # keep the normal one, so a slow (loaded) machine cannot expire them by accident.
+    file_id = upload(client, SAMPLE)
+    normal_ttl = sandbox.sandbox.settings.link_ttl_seconds
     monkeypatch.setattr(sandbox.sandbox.settings, "link_ttl_seconds", 1)
     short = start_upload(client, len(SAMPLE))
-    file_id = upload(client, SAMPLE)
     link = client.post(f"/library/files/{file_id}:download", json={}).json()
     time.sleep(1.1)
     expired = httpx.get(link["download_uri"])
@@ -668,6 +671,7 @@ def test_storage_links_are_signed_and_expire(client: httpx.Client, monkeypatch, 
     late_put = httpx.put(short["upload_data"]["parts"][0]["presigned_url"], content=SAMPLE)
     assert late_put.status_code == 403 and "Request has expired" in late_put.text
     # A fresh :download call gives a fresh link.
+    monkeypatch.setattr(sandbox.sandbox.settings, "link_ttl_seconds", normal_ttl)
     assert (
         httpx.get(client.post(f"/library/files/{file_id}:download", json={}).json()["download_uri"]).content
         == SAMPLE
