@@ -198,6 +198,10 @@ class BlendVisionHook(VendorHook):
         response = self.api.request("GET", f"{API}/dubbing-jobs/{quote(job_id, safe='')}")
         return parse(DubbingJobAnswer, response.json(), "dubbing job").dubbing_job
 
+    def dubbing_job_url(self, job_id: str) -> str:
+        """The job's own URL (`GET /bv/cms/v1/dubbing-jobs/{id}`): what the job's extra link opens."""
+        return self.api.url(f"{API}/dubbing-jobs/{quote(job_id, safe='')}")
+
     async def aget_dubbing_job(self, job_id: str) -> DubbingJob:
         api = await self.aapi()
         response = await api.arequest("GET", f"{API}/dubbing-jobs/{quote(job_id, safe='')}")

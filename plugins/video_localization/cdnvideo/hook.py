@@ -308,6 +308,10 @@ class CDNVideoHook(VendorHook):
         response = self._request("GET", f"status/{quote(job_id, safe='')}")
         return parse(StatusAnswer, response.json(), "task status").task
 
+    def status_url(self, job_id: str) -> str:
+        """The task's own URL (`GET .../accounts/<account>/status/<id>`): what its extra link opens."""
+        return self.api.url(self._path(f"status/{quote(job_id, safe='')}"))
+
     async def aget_status(self, job_id: str) -> TaskInfo:
         response = await self._arequest("GET", f"status/{quote(job_id, safe='')}")
         return parse(StatusAnswer, response.json(), "task status").task

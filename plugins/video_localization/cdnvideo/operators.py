@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from video_localization.cdnvideo.hook import CDNVideoHook
+from video_localization.cdnvideo.links import JOB_ID_XCOM_KEY, CDNVideoTaskLink
 from video_localization.cdnvideo.models import LIST_FIELDS, VENDOR, VIDEO_SIZES, Actor, Gender, TaskStatus
 from video_localization.cdnvideo.triggers import CDNVideoTaskTrigger, cancel_quietly, task_outcome
 from video_localization.cdnvideo.validation import (
@@ -28,6 +29,7 @@ from video_localization.cdnvideo.validation import (
     make_actor,
 )
 from video_localization.core.errors import InvalidInputError, VendorError
+from video_localization.core.lineage import DeliveryLineageMixin
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import (
     StoredFile,
@@ -42,7 +44,6 @@ from video_localization.core.validation import Checks, one_of
 JOB_STATE_KEY = "cdnvideo_task_id"
 #: Written to the state store just before the POST: the start of the window a retry searches.
 SUBMIT_STARTED_KEY = "cdnvideo_submit_started_at"
-JOB_ID_XCOM_KEY = "job_id"
 #: Hex digits of the task instance's reference carried in the video name ("vloc-" + 10 = 15 characters).
 REFERENCE_LENGTH = 10
 STATE_RETENTION = timedelta(days=STATE_RETENTION_DAYS)
@@ -80,6 +81,7 @@ class CDNVideoGenerateOperator(CDNVideoBaseOperator):
     `{"job_id", "locale", "video_name", "status", "attempts", "submitted_at", "processed_at"}`.
     """
 
+    operator_extra_links = (CDNVideoTaskLink(),)
     template_fields: Sequence[str] = (
         "script",
         "video_name",
@@ -245,7 +247,7 @@ class CDNVideoGenerateOperator(CDNVideoBaseOperator):
             cancel_quietly(self.hook, self._job_id, self.log)
 
 
-class CDNVideoDownloadOperator(CDNVideoBaseOperator):
+class CDNVideoDownloadOperator(DeliveryLineageMixin, CDNVideoBaseOperator):
     """Save a processed task's video as `<output_dir>/video.mp4`, verified, as soon as it exists.
 
     The link is asked for and fetched in this same process (it works only from the IP that asked, for
@@ -254,7 +256,15 @@ class CDNVideoDownloadOperator(CDNVideoBaseOperator):
     "downloaded_at", "renamed_to", "remote_deleted"}`.
     """
 
-    template_fields: Sequence[str] = ("job_id", "output_dir", "locale", "rename_to", "delete_remote")
+    template_fields: Sequence[str] = (
+        "job_id",
+        "output_dir",
+        "locale",
+        "rename_to",
+        "delete_remote",
+        "lineage_source",
+    )
+    operator_extra_links = (CDNVideoTaskLink(),)
 
     def __init__(
         self,
@@ -312,7 +322,7 @@ class CDNVideoDownloadOperator(CDNVideoBaseOperator):
         return self._result(stored, rename_to, bool(self.delete_remote))
 
     def _result(self, stored: StoredFile, renamed_to: str | None, deleted: bool) -> dict[str, Any]:
-        return {
+        result = {
             "locale": blank_as_none(self.locale),
             "job_id": self.job_id,
             "files": [stored.to_dict()],
@@ -320,12 +330,20 @@ class CDNVideoDownloadOperator(CDNVideoBaseOperator):
             "renamed_to": renamed_to,
             "remote_deleted": deleted,
         }
+        self.remember_delivery(
+            self.vendor,
+            {"job_id": self.job_id, "locale": result["locale"]},
+            result["files"],
+            job_url=self.hook.status_url(self.job_id),
+        )
+        return result
 
 
 class CDNVideoRenameOperator(CDNVideoBaseOperator):
     """Rename a video at the vendor (35 characters at most). Returns `{"job_id", "video_name"}`."""
 
     template_fields: Sequence[str] = ("job_id", "video_name")
+    operator_extra_links = (CDNVideoTaskLink(),)
 
     def __init__(self, *, job_id: str, video_name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -345,6 +363,7 @@ class CDNVideoDeleteVideoOperator(CDNVideoBaseOperator):
     """
 
     template_fields: Sequence[str] = ("job_id",)
+    operator_extra_links = (CDNVideoTaskLink(),)
 
     def __init__(self, *, job_id: str, missing_ok: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -365,6 +384,7 @@ class CDNVideoCancelTaskOperator(CDNVideoBaseOperator):
     """Cancel a queued or processing task. Returns `{"job_id", "status"}` (the status after the cancel)."""
 
     template_fields: Sequence[str] = ("job_id",)
+    operator_extra_links = (CDNVideoTaskLink(),)
 
     def __init__(self, *, job_id: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)

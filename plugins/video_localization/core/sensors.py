@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator, conf
 
-from video_localization.core.operators import VendorJobOperator
+from video_localization.core.events import raise_for_event
 from video_localization.core.triggers import PollOutcome, VendorPollingTrigger
 
 
@@ -22,9 +22,7 @@ class VendorSensor(BaseSensorOperator):
 
     vendor: ClassVar[str] = "vendor"
     #: Turns a terminal event into the result or the vendor's error (a vendor may add details to it).
-    raise_for_event: ClassVar[Callable[[dict[str, Any] | None], Any]] = staticmethod(
-        VendorJobOperator.raise_for_event
-    )
+    raise_for_event: ClassVar[Callable[[dict[str, Any] | None], Any]] = staticmethod(raise_for_event)
 
     def __init__(
         self,

@@ -149,6 +149,10 @@ class PanjayaHook(VendorHook):
         response = self.api.request("GET", f"/v1/versions/{version_id}")
         return parse(Version, response.json(), "version")
 
+    def version_url(self, version_id: str) -> str:
+        """The version's own URL (`GET /v1/versions/{id}`): the job a delivery's lineage names."""
+        return self.api.url(f"/v1/versions/{version_id}")
+
     async def aget_version(self, version_id: str) -> Version:
         api = await self.aapi()
         response = await api.arequest("GET", f"/v1/versions/{version_id}")

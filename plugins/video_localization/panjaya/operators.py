@@ -17,6 +17,7 @@ from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowException
 
 from video_localization.core.errors import VendorJobFailed
+from video_localization.core.lineage import DeliveryLineageMixin
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import (
     StoredFile,
@@ -445,14 +446,14 @@ class PanjayaGetSrtOperator(PanjayaBaseOperator):
         return stored.to_dict()
 
 
-class PanjayaDownloadVersionOperator(PanjayaBaseOperator):
+class PanjayaDownloadVersionOperator(DeliveryLineageMixin, PanjayaBaseOperator):
     """Save a Completed version's video (and its target SRT) into `output_dir`, verified.
 
     The signed `result_url` is fetched fresh here and never stored: only file URIs, sizes and checksums
     go to XCom.
     """
 
-    template_fields: Sequence[str] = ("version_id", "output_dir", "locale")
+    template_fields: Sequence[str] = ("version_id", "output_dir", "locale", "lineage_source")
 
     def __init__(
         self,
@@ -494,10 +495,17 @@ class PanjayaDownloadVersionOperator(PanjayaBaseOperator):
                     "application/x-subrip",
                 )
             )
-        return {
+        result = {
             "locale": version.locale,
             "version_id": self.version_id,
             "asset_id": version.asset_id,
             "files": [stored.to_dict() for stored in files],
             "downloaded_at": datetime.now(UTC).isoformat(),
         }
+        self.remember_delivery(
+            self.vendor,
+            {"version_id": self.version_id, "asset_id": version.asset_id, "locale": version.locale},
+            result["files"],
+            job_url=self.hook.version_url(self.version_id),
+        )
+        return result

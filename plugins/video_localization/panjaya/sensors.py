@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 from video_localization.core.sensors import VendorSensor
@@ -25,7 +26,7 @@ class _PanjayaSensor(VendorSensor):
         super().__init__(**kwargs)
         self.panjaya_conn_id = panjaya_conn_id
 
-    @property
+    @cached_property
     def hook(self) -> PanjayaHook:
         return PanjayaHook(self.panjaya_conn_id)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import IO, Any
+from urllib.parse import quote
 
 import httpx
 from airflow.sdk import Connection, ObjectStoragePath
@@ -197,6 +198,10 @@ class RevHook(VendorHook):
     def get_order(self, order_number: str) -> Order:
         response = self.api.request("GET", f"/orders/{order_number}", headers={"Accept": JSON})
         return parse(Order, response.json(), "order")
+
+    def order_url(self, order_number: str) -> str:
+        """The order's own URL at Rev (`GET /orders/{n}`): what the order's extra link opens."""
+        return self.api.url(f"/orders/{quote(order_number, safe='')}")
 
     async def aget_order(self, order_number: str) -> Order:
         api = await self.aapi()

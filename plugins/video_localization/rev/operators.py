@@ -19,11 +19,13 @@ from airflow.sdk.exceptions import AirflowException
 
 from video_localization.core.captions.formats import CAPTIONS_FOLDER, FORMATS, CaptionFormat, caption_filename
 from video_localization.core.errors import InvalidInputError, VendorError, VendorJobFailed
+from video_localization.core.lineage import DeliveryLineageMixin
 from video_localization.core.mp4 import probe_mp4_file
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import StoredFile, as_storage_path, require_mp4, require_text
 from video_localization.core.submit_once import idempotency_reference, submit_once
 from video_localization.rev.hook import RevHook, truthy
+from video_localization.rev.links import ORDER_XCOM_KEY, RevOrderLink
 from video_localization.rev.models import (
     VENDOR,
     AttachmentKind,
@@ -37,7 +39,6 @@ from video_localization.rev.triggers import RevOrderTrigger, order_outcome
 from video_localization.rev.validation import CaptionOrderPlan, validate_caption_order
 
 ORDER_STATE_KEY = "rev_order_number"
-ORDER_XCOM_KEY = "order_number"
 BURNED_IN_SUFFIX = "burned-in.mp4"
 
 
@@ -106,6 +107,7 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
     """
 
     vendor = VENDOR
+    operator_extra_links = (RevOrderLink(),)
     template_fields: Sequence[str] = (
         "source",
         "input_uri",
@@ -241,7 +243,7 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
             self.log.warning("Rev order %s was not cancelled: %s", self._order_number, error)
 
 
-class RevDownloadCaptionsOperator(_RevOperatorMixin, BaseOperator):
+class RevDownloadCaptionsOperator(DeliveryLineageMixin, _RevOperatorMixin, BaseOperator):
     """Save a Complete order's captions in every requested format (and its burned-in video) into
     `<output_dir>/captions/`, each streamed and verified.
 
@@ -250,7 +252,15 @@ class RevDownloadCaptionsOperator(_RevOperatorMixin, BaseOperator):
     `{"locale", "order_number", "files": [StoredFile dicts], "comments": [...], "downloaded_at"}`.
     """
 
-    template_fields: Sequence[str] = ("order_number", "output_dir", "locale", "formats", "include_burned_in")
+    template_fields: Sequence[str] = (
+        "order_number",
+        "output_dir",
+        "locale",
+        "formats",
+        "include_burned_in",
+        "lineage_source",
+    )
+    operator_extra_links = (RevOrderLink(),)
 
     def __init__(
         self,
@@ -303,13 +313,20 @@ class RevDownloadCaptionsOperator(_RevOperatorMixin, BaseOperator):
                 )
             destination = folder / f"{self.video_stem}.{BURNED_IN_SUFFIX}"
             files.append(self.hook.download_attachment(burned[0].id, destination, check_head=require_mp4))
-        return {
+        result = {
             "locale": plan.locale,
             "order_number": self.order_number,
             "files": [stored.to_dict() for stored in files],
             "comments": [comment.text for comment in order.comments if comment.text],
             "downloaded_at": datetime.now(UTC).isoformat(),
         }
+        self.remember_delivery(
+            VENDOR,
+            {"order_number": self.order_number, "locale": plan.locale},
+            result["files"],
+            job_url=self.hook.order_url(self.order_number),
+        )
+        return result
 
     def _download_caption(self, attachment_id: str, fmt: CaptionFormat, destination: Any) -> StoredFile:
         check = None if FORMATS[fmt].binary else require_text
