@@ -80,6 +80,13 @@ class RunFailureNotifier(BaseNotifier):
         self.endpoint = endpoint
         self.timeout = timeout
 
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        """As Airflow's, but also where the context's DAG has no template environment: `dag.test()` hands
+        DAG callbacks the scheduler's serialized DAG, and the notification must not fail on that."""
+        if jinja_env is None and not hasattr(context.get("dag"), "get_template_env"):
+            jinja_env = self.get_template_env()
+        super().render_template_fields(context, jinja_env)
+
     def connection_id(self, context: Any) -> str | None:
         """The connection to POST to (see the class's `http_conn_id`); None means log only."""
         params = context.get("params") or {}
