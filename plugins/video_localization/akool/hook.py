@@ -135,7 +135,13 @@ def clear_caches() -> None:
 
 
 class AkoolHook(VendorHook):
-    """One method per Akool endpoint; async twins of what triggers poll."""
+    """One method per Akool endpoint; async twins of what triggers poll.
+
+    :param akool_conn_id: the Airflow connection (type `akool`); `conn_id` is accepted too. Default
+        `akool_default`.
+    :param timeout: seconds per HTTP request.
+    :param retry: the backoff policy for retryable answers (429, 5xx, timeouts); default `RetryPolicy()`.
+    """
 
     vendor = VENDOR
     default_base_url = DEFAULT_BASE_URL

@@ -47,6 +47,14 @@ from video_localization.core.validation import Checks
 
 
 class AkoolBaseOperator(VendorJobOperator):
+    """Base of the Akool operators: the connection and its cached hook.
+
+    :param akool_conn_id: the Akool connection (default `akool_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
+    """
+
     vendor = VENDOR
 
     def __init__(self, *, akool_conn_id: str = AkoolHook.default_conn_name, **kwargs: Any) -> None:
@@ -218,6 +226,14 @@ class AkoolDownloadTranslationOperator(DeliveryLineageMixin, AkoolBaseOperator):
     (size as announced, an MP4 with a video track) and only then renamed into place.
 
     Returns `{"locale", "job_id", "files": [StoredFile.to_dict(), ...], "downloaded_at"}`.
+
+    :param video_model_id: the completed Akool job (`_id`).
+    :param output_dir: the folder (path or object-storage URI) the files go to.
+    :param locale: the language, for the file names and the result (default: Akool's).
+    :param include_srt: also save Akool's subtitle file when it gives one.
+    :param lineage_source: the source video the files were made from (templated): the OpenLineage input;
+        default: the vendor job.
+    :param akool_conn_id: the Akool connection (default `akool_default`).
     """
 
     template_fields: Sequence[str] = ("video_model_id", "output_dir", "locale", "lineage_source")

@@ -19,6 +19,12 @@ class AkoolTranslationSensor(VendorSensor):
 
     A failed job fails the sensor with Akool's error code and reason. Returns the success event:
     `{"status": "success", "video_model_ids", "statuses": {tag: "completed"}, ...}`.
+
+    :param video_model_ids: `{language tag: Akool _id}` of the jobs to wait for.
+    :param akool_conn_id: the Akool connection (default `akool_default`).
+
+    It also takes the arguments of `VendorSensor` (`deferrable`, `max_poll_interval`) and of Airflow's
+    `BaseSensorOperator` (`poke_interval`, `timeout`, `mode`).
     """
 
     vendor = VENDOR

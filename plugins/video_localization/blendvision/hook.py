@@ -62,7 +62,13 @@ def _file_path(file_id: str, verb: str) -> str:
 
 
 class BlendVisionHook(VendorHook):
-    """One method per BlendVision endpoint; answers are pydantic models, errors `BlendVisionError`."""
+    """One method per BlendVision endpoint; answers are pydantic models, errors `BlendVisionError`.
+
+    :param blendvision_conn_id: the Airflow connection (type `blendvision`); `conn_id` is accepted too.
+        Default `blendvision_default`.
+    :param timeout: seconds per HTTP request.
+    :param retry: the backoff policy for retryable answers (429, 5xx, timeouts); default `RetryPolicy()`.
+    """
 
     vendor = VENDOR
     default_base_url = DEFAULT_BASE_URL

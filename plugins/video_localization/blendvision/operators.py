@@ -49,6 +49,14 @@ def locale_of(lang_code: str | None) -> str | None:
 
 
 class BlendVisionBaseOperator(VendorJobOperator):
+    """Base of the BlendVision operators: the connection and its cached hook.
+
+    :param blendvision_conn_id: the BlendVision connection (default `blendvision_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
+    """
+
     vendor = VENDOR
 
     def __init__(
@@ -67,6 +75,11 @@ class BlendVisionUploadSourceOperator(BlendVisionBaseOperator):
 
     Returns `{"file_id", "name", "file_type", "size_bytes", "sha256", "parts", "reused"}`; pushes
     `file_id` to XCom. A retry after the upload completed reuses the stored file id (no second upload).
+
+    :param source_path: the file (a local path or an object-storage URI) to upload.
+    :param file_type: `video` or `audio`.
+    :param file_name: its name in the library (default: the file's).
+    :param blendvision_conn_id: the BlendVision connection (default `blendvision_default`).
     """
 
     template_fields: Sequence[str] = ("source_path", "file_type", "file_name")
@@ -107,6 +120,18 @@ class BlendVisionDubbingJobOperator(BlendVisionBaseOperator):
     pushes `job_id` before waiting (`wait_for_completion=False` returns at once, without output and
     status). A FAILED job fails the task with every `error_infos` entry (reason, domain, metadata) in
     its message and in the exception's `details`.
+
+    :param source_file_id: the library file to dub.
+    :param source_language: its spoken language (a project tag).
+    :param target_language: the one language to dub into.
+    :param source_type: `video` or `audio`.
+    :param start_time: dub from this second on.
+    :param end_time: dub up to this second.
+    :param wait_for_completion: False returns right after the job is created.
+    :param blendvision_conn_id: the BlendVision connection (default `blendvision_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
     """
 
     operator_extra_links = (BlendVisionDubbingJobLink(),)
@@ -229,6 +254,13 @@ class BlendVisionDownloadOutputOperator(DeliveryLineageMixin, BlendVisionBaseOpe
 
     Returns the per-language result a DAG's manifest reads: `{"locale", "job_id", "output_file_id",
     "files": [StoredFile.to_dict()], "downloaded_at"}`. The signed link is fetched here and never stored.
+
+    :param job_id: the SUCCEEDED dubbing job.
+    :param output_dir: the folder (path or object-storage URI) the file goes to.
+    :param locale: the language, for the result (default: the job's).
+    :param lineage_source: the source video the files were made from (templated): the OpenLineage input;
+        default: the vendor job.
+    :param blendvision_conn_id: the BlendVision connection (default `blendvision_default`).
     """
 
     template_fields: Sequence[str] = ("job_id", "output_dir", "locale", "lineage_source")

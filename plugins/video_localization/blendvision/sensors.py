@@ -20,6 +20,12 @@ class BlendVisionDubbingJobSensor(VendorSensor):
 
     A FAILED job fails the sensor at once (it is not poked again) with every `error_infos` entry in the
     message and in the exception's `details`.
+
+    :param job_id: the dubbing job to wait for.
+    :param blendvision_conn_id: the BlendVision connection (default `blendvision_default`).
+
+    It also takes the arguments of `VendorSensor` (`deferrable`, `max_poll_interval`) and of Airflow's
+    `BaseSensorOperator` (`poke_interval`, `timeout`, `mode`).
     """
 
     vendor = VENDOR

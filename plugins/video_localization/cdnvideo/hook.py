@@ -110,7 +110,13 @@ class PacedVendorApi(VendorApi):
 
 
 class CDNVideoHook(VendorHook):
-    """One method per Talking Head method; async twins for what triggers poll and cancel."""
+    """One method per Talking Head method; async twins for what triggers poll and cancel.
+
+    :param cdnvideo_conn_id: the Airflow connection (type `cdnvideo`); `conn_id` is accepted too. Default
+        `cdnvideo_default`.
+    :param timeout: seconds per HTTP request.
+    :param retry: the backoff policy for retryable answers (429, 5xx, timeouts); default `RetryPolicy()`.
+    """
 
     vendor = VENDOR
     default_base_url = DEFAULT_BASE_URL

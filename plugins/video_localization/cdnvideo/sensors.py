@@ -19,6 +19,12 @@ class CDNVideoTaskSensor(VendorSensor):
 
     Poke mode asks `status/<id>` every `poke_interval`; deferrable mode waits in the triggerer with the
     same outcome rules. A sensor only watches: killing it does not cancel the vendor task.
+
+    :param job_id: the CDNvideo task to wait for.
+    :param cdnvideo_conn_id: the CDNvideo connection (default `cdnvideo_default`).
+
+    It also takes the arguments of `VendorSensor` (`deferrable`, `max_poll_interval`) and of Airflow's
+    `BaseSensorOperator` (`poke_interval`, `timeout`, `mode`).
     """
 
     vendor = VENDOR

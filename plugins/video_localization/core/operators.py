@@ -24,7 +24,15 @@ __all__ = ["DEFAULT_WAIT_TIMEOUT", "VendorJobOperator", "VendorWaitTimeout"]
 
 
 class VendorJobOperator(BaseOperator):
-    """Shared wait machinery; subclasses submit, then call `wait_for(...)`."""
+    """Shared wait machinery; subclasses submit, then call `wait_for(...)`.
+
+    :param deferrable: wait in the triggerer (default `[operators] default_deferrable`); else poll in the
+        worker.
+    :param wait_timeout: how long to wait for the vendor job (a timedelta or seconds; default 12 hours).
+    :param poll_interval: first interval between two status checks, in seconds.
+    :param max_poll_interval: longest interval between two status checks, in seconds.
+    :param poll_backoff: factor the interval grows by after each check.
+    """
 
     ui_color = "#e8f1fb"
     vendor: ClassVar[str] = "vendor"

@@ -53,7 +53,13 @@ def panjaya_error(response: httpx.Response) -> VendorError:
 
 
 class PanjayaHook(VendorHook):
-    """One method per Panjaya endpoint; async twins for what triggers poll."""
+    """One method per Panjaya endpoint; async twins for what triggers poll.
+
+    :param panjaya_conn_id: the Airflow connection (type `panjaya`); `conn_id` is accepted too. Default
+        `panjaya_default`.
+    :param timeout: seconds per HTTP request.
+    :param retry: the backoff policy for retryable answers (429, 5xx, timeouts); default `RetryPolicy()`.
+    """
 
     vendor = VENDOR
     default_base_url = DEFAULT_BASE_URL

@@ -30,6 +30,14 @@ class PanjayaReviewOperator(ApprovalOperator):
 
     `enabled` (templated, so a run's Param can switch it) set false skips the review itself, and the
     pipeline goes straight on to generation.
+
+    :param version_id: the Panjaya version to review.
+    :param locale: its language, shown to the reviewer.
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+    :param link_minutes: how long the signed studio link (and the review) lasts.
+    :param enabled: false skips the review (templated).
+
+    Airflow's `ApprovalOperator` arguments apply (`subject`, `response_timeout`, ...).
     """
 
     template_fields: Sequence[str] = (*ApprovalOperator.template_fields, "version_id", "locale", "enabled")

@@ -32,7 +32,14 @@ class _PanjayaSensor(VendorSensor):
 
 
 class PanjayaAssetSensor(_PanjayaSensor):
-    """Waits until an asset is processed and every language's first version is prepared."""
+    """Waits until an asset is processed and every language's first version is prepared.
+
+    :param asset_id: the Panjaya asset.
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+
+    It also takes the arguments of `VendorSensor` (`deferrable`, `max_poll_interval`) and of Airflow's
+    `BaseSensorOperator` (`poke_interval`, `timeout`, `mode`).
+    """
 
     template_fields: Sequence[str] = ("asset_id",)
 
@@ -51,7 +58,15 @@ class PanjayaAssetSensor(_PanjayaSensor):
 
 
 class PanjayaVersionSensor(_PanjayaSensor):
-    """Waits until a version is generated (default) or editable (`wait_for="editable"`)."""
+    """Waits until a version is generated (default) or editable (`wait_for="editable"`).
+
+    :param version_id: the Panjaya version.
+    :param wait_for: `generated` (Completed) or `editable` (ReadyToEdit).
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+
+    It also takes the arguments of `VendorSensor` (`deferrable`, `max_poll_interval`) and of Airflow's
+    `BaseSensorOperator` (`poke_interval`, `timeout`, `mode`).
+    """
 
     template_fields: Sequence[str] = ("version_id",)
 

@@ -79,7 +79,12 @@ class _RewindingBody:
 
 
 class RevHook(VendorHook):
-    """One method per Rev endpoint; async twins for what triggers poll and cancel."""
+    """One method per Rev endpoint; async twins for what triggers poll and cancel.
+
+    :param rev_conn_id: the Airflow connection (type `rev`); `conn_id` is accepted too. Default `rev_default`.
+    :param timeout: seconds per HTTP request.
+    :param retry: the backoff policy for retryable answers (429, 5xx, timeouts); default `RetryPolicy()`.
+    """
 
     vendor = VENDOR
     default_base_url = DEFAULT_BASE_URL

@@ -74,7 +74,12 @@ class _RevOperatorMixin:
 
 class RevUploadInputOperator(_RevOperatorMixin, BaseOperator):
     """Send media to Rev (`POST /inputs`): a path or object-storage URI is streamed, a URL is fetched by
-    Rev. Returns `{"input_uri": "urn:rev:inputmedia:..."}`; inputs cost nothing until ordered."""
+    Rev. Returns `{"input_uri": "urn:rev:inputmedia:..."}`; inputs cost nothing until ordered.
+
+    :param source: an http(s) URL Rev fetches, or a path / object-storage URI streamed to Rev.
+    :param content_type: the media type (default: guessed from the name).
+    :param rev_conn_id: the Rev connection (default `rev_default`).
+    """
 
     template_fields: Sequence[str] = ("source", "content_type")
 
@@ -104,6 +109,22 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
     connection's extras. Returns `{"order_number", "locale", "status": "Complete", "reused"}`; a
     Cancelled order fails the task with Rev's comments. Killing the task cancels the order while Rev
     still allows it.
+
+    :param locale: the captions' language (a project tag).
+    :param formats: the caption formats to order.
+    :param source: the media (URL, path or storage URI), unless `input_uri` is given.
+    :param input_uri: an input from `RevUploadInputOperator`.
+    :param burned_in: also order a video with the captions drawn in.
+    :param notification_url: where Rev posts status notifications (default: the connection's extra).
+    :param notification_level: Rev's notification level.
+    :param video_length_seconds: the media's length (Rev needs it above 10 MB; read from an MP4 when
+        possible).
+    :param sandbox_mode: place a sandbox order (default: the connection's extra).
+    :param wait: False returns right after the order is placed.
+    :param rev_conn_id: the Rev connection (default `rev_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
     """
 
     vendor = VENDOR
@@ -250,6 +271,16 @@ class RevDownloadCaptionsOperator(DeliveryLineageMixin, _RevOperatorMixin, BaseO
     File names are those of the local conversion (`fr-FR.srt`, `fr-FR.vtt`, `video.fr_FR.srt` ...);
     the burned-in video is `<video_stem>.burned-in.mp4`. Returns
     `{"locale", "order_number", "files": [StoredFile dicts], "comments": [...], "downloaded_at"}`.
+
+    :param order_number: the Complete Rev order.
+    :param output_dir: the language's output folder; files go to its `captions/` folder.
+    :param locale: the captions' language.
+    :param formats: the formats to download.
+    :param include_burned_in: also download the burned-in caption video.
+    :param video_stem: the video's file stem, for names like `video.fr_FR.srt`.
+    :param lineage_source: the source video the files were made from (templated): the OpenLineage input;
+        default: the vendor job.
+    :param rev_conn_id: the Rev connection (default `rev_default`).
     """
 
     template_fields: Sequence[str] = (

@@ -19,6 +19,12 @@ class RevOrderSensor(VendorSensor):
 
     Returns `{"status": "success", "order_number", "vendor_status", "caption_attachments": [...], ...}`.
     Deferred, it waits with `RevOrderTrigger`, which never cancels the order (a sensor only watches).
+
+    :param order_number: the Rev order to wait for.
+    :param rev_conn_id: the Rev connection (default `rev_default`).
+
+    It also takes the arguments of `VendorSensor` (`deferrable`, `max_poll_interval`) and of Airflow's
+    `BaseSensorOperator` (`poke_interval`, `timeout`, `mode`).
     """
 
     vendor = VENDOR
