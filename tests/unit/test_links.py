@@ -299,3 +299,11 @@ def test_every_link_is_declared_in_the_provider_info_and_registered_by_the_plugi
         for link in operator.operator_extra_links
     }
     assert attached | {"video_localization.core.links.ManifestLink"} == set(declared)
+
+
+def test_a_link_whose_connection_is_gone_is_empty_not_an_error(
+    xcom: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIRFLOW_CONN_LINKS_GONE", raising=False)
+    operator = RevOrderSensor(task_id="s", order_number="TC9", rev_conn_id="links_gone")
+    assert RevOrderLink().get_link(operator, ti_key=KEY) == ""

@@ -15,11 +15,14 @@ and names the job without doubt in a support ticket. Each vendor's `links.py` sa
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 from urllib.parse import quote, urlparse
 
 from airflow.sdk import BaseOperatorLink
 from airflow.sdk.bases.xcom import BaseXCom
+
+log = logging.getLogger(__name__)
 
 #: The XCom key of a task's returned value.
 RETURN_VALUE = "return_value"
@@ -61,7 +64,11 @@ class VendorJobLink(BaseOperatorLink):
         job_id = self.job_id(operator, ti_key)
         if job_id is None:
             return ""
-        return self.url_for(operator.hook, job_id)
+        try:
+            return self.url_for(operator.hook, job_id)
+        except Exception as error:  # e.g. the connection is gone: no link, and the task's outcome stands
+            log.warning("No %r link for job %s: %s", self.name, job_id, error)
+            return ""
 
 
 def storage_url(uri: str) -> str:
