@@ -150,3 +150,28 @@ def test_the_provider_imports_no_openlineage() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+class ManifestTi:
+    """The task instance OpenLineage hands a custom-facet function (only `xcom_pull` is used)."""
+
+    def __init__(self, task_id: str, result: Any) -> None:
+        self.task_id, self.result, self.pulled = task_id, result, 0
+
+    def xcom_pull(self, *, task_ids: str) -> Any:
+        self.pulled += 1
+        return self.result
+
+
+def test_the_manifest_task_gets_the_runs_vendor_jobs_as_a_custom_facet() -> None:
+    from video_localization.core.openlineage import manifest_run_facets
+
+    summary = {"vendor": "panjaya", "vendor_ids": {"asset_id": "A1", "versions": {"fr-FR": "V1"}}}
+    facets = manifest_run_facets(ManifestTi("manifest", {"manifest": {}, "summary": summary}), "success")
+    facet = facets[VENDOR_JOBS_FACET]
+    assert (facet.vendor, facet.jobs) == ("panjaya", {"asset_id": "A1", "versions": {"fr-FR": "V1"}})
+
+    other = ManifestTi("plan", {"summary": summary})
+    assert manifest_run_facets(other, "success") == {}
+    assert other.pulled == 0  # other tasks cost no XCom read
+    assert manifest_run_facets(ManifestTi("manifest", None), "failed") == {}

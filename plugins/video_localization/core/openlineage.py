@@ -69,3 +69,25 @@ def operator_lineage(delivery: Delivery) -> OperatorLineage:
         outputs=[dataset(uri) for uri in delivery.outputs],
         run_facets={VENDOR_JOBS_FACET: VendorJobsRunFacet(vendor=delivery.vendor, jobs=dict(delivery.jobs))},
     )
+
+
+#: Task ids whose result is a manifest task's (`{"manifest": ..., "summary": {...}}`).
+MANIFEST_TASK_ID = "manifest"
+
+
+def manifest_run_facets(task_instance: Any, ti_state: Any) -> dict[str, RunFacet]:
+    """The vendor-jobs facet of a DAG's manifest task, for OpenLineage's `[openlineage] custom_run_facets`.
+
+    A `@task` manifest has no `get_openlineage_facets_on_complete` of its own (its inputs and outputs come
+    from hook lineage): this function gives it the run's vendor ids from its result's `summary`
+    (`vendor`, `vendor_ids`). Any other task gets nothing, and no XCom is read for it. Enable it with
+    `AIRFLOW__OPENLINEAGE__CUSTOM_RUN_FACETS=video_localization.core.openlineage.manifest_run_facets`.
+    """
+    if getattr(task_instance, "task_id", None) != MANIFEST_TASK_ID:
+        return {}
+    result = task_instance.xcom_pull(task_ids=MANIFEST_TASK_ID)
+    summary = result.get("summary") if isinstance(result, dict) else None
+    if not isinstance(summary, dict) or not summary.get("vendor"):
+        return {}
+    jobs = summary.get("vendor_ids") if isinstance(summary.get("vendor_ids"), dict) else {}
+    return {VENDOR_JOBS_FACET: VendorJobsRunFacet(vendor=str(summary["vendor"]), jobs=dict(jobs))}
