@@ -44,7 +44,9 @@ class StoredFile:
 def _open_untracked(temporary: ObjectStoragePath) -> Any:
     """The temporary file, opened past `ObjectStoragePath.open`'s hook-lineage tracking: lineage names
     the final file once it is renamed into place (`record_output`), never the `.part` name."""
-    return temporary.fs.open(temporary.path, "wb")
+    if isinstance(temporary, ObjectStoragePath):
+        return temporary.fs.open(temporary.path, "wb")
+    return temporary.open("wb")  # a plain pathlib.Path (callers may pass one): nothing tracks it
 
 
 def safe_path_part(value: str) -> str:
