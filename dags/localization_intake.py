@@ -20,6 +20,7 @@ from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOpe
 from airflow.sdk import dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
+from video_localization.notifications import RunFailureNotifier
 from video_localization.pipelines import intake
 
 TRIGGER_TASK_ID = "trigger_localize_video"
@@ -40,6 +41,7 @@ def _run_exists(context: Any):
     tags=["video-localization", "intake"],
     doc_md=__doc__,
     default_args={"retries": 2, "retry_delay": timedelta(seconds=20)},
+    on_failure_callback=RunFailureNotifier(),
 )
 def localization_intake() -> None:
     @task

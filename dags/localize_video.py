@@ -31,6 +31,7 @@ from video_localization.blendvision.operators import (
 from video_localization.core.captions.operators import ConvertCaptionsOperator
 from video_localization.core.config import float_setting
 from video_localization.core.errors import InvalidInputError, InvalidInputs
+from video_localization.notifications import RunFailureNotifier
 from video_localization.panjaya.operators import (
     PanjayaAssetFromSourceOperator,
     PanjayaDownloadVersionOperator,
@@ -58,6 +59,7 @@ POLL = {
     doc_md=__doc__,
     max_active_tasks=16,
     default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    on_failure_callback=RunFailureNotifier(),
 )
 def localize_video() -> None:
     @task(retries=0)

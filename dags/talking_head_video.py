@@ -21,6 +21,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from video_localization.cdnvideo.operators import CDNVideoDownloadOperator, CDNVideoGenerateOperator
 from video_localization.core.config import float_setting, setting
 from video_localization.core.errors import InvalidInputError, InvalidInputs
+from video_localization.notifications import RunFailureNotifier
 from video_localization.pipelines import talking_head
 from video_localization.pipelines.results import as_result_list
 
@@ -43,6 +44,7 @@ GENERATE_POOL = setting("cdnvideo_pool")
     doc_md=__doc__,
     max_active_tasks=16,
     default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    on_failure_callback=RunFailureNotifier(),
 )
 def talking_head_video() -> None:
     @task(retries=0)

@@ -17,6 +17,7 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
+from video_localization.notifications import RunFailureNotifier
 from video_localization.pipelines import housekeeping
 
 
@@ -34,6 +35,7 @@ def _now(context: Any) -> datetime:
     tags=["video-localization", "housekeeping"],
     doc_md=__doc__,
     default_args={"retries": 1, "retry_delay": timedelta(minutes=2)},
+    on_failure_callback=RunFailureNotifier(),
 )
 def vendor_housekeeping() -> None:
     @task

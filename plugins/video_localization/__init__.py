@@ -164,6 +164,7 @@ def get_provider_info() -> dict:
         "triggers": _modules("triggers"),
         "connection-types": CONNECTION_TYPES,
         "extra-links": EXTRA_LINKS,
+        "notifications": NOTIFICATIONS,
         "config": provider_config(),
         "plugins": [
             {
@@ -176,4 +177,13 @@ def get_provider_info() -> dict:
 
 PLUGIN_CLASS = "video_localization.plugin.VideoLocalizationPlugin"
 #: Every operator extra link of the provider (also registered by the plugin).
-EXTRA_LINKS = ["video_localization.panjaya.links.PanjayaStudioLink"]
+EXTRA_LINKS = [
+    "video_localization.panjaya.links.PanjayaStudioLink",
+    "video_localization.rev.links.RevOrderLink",
+    "video_localization.blendvision.links.BlendVisionDubbingJobLink",
+    "video_localization.cdnvideo.links.CDNVideoTaskLink",
+    "video_localization.akool.links.AkoolJobLink",
+    "video_localization.core.links.ManifestLink",
+]
+#: The provider's notifiers (`notifications` in the provider info).
+NOTIFICATIONS = ["video_localization.notifications.RunFailureNotifier"]

@@ -18,6 +18,7 @@ import threading
 import time
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from airflow.sdk.log import mask_secret
@@ -134,7 +135,13 @@ def clear_caches() -> None:
 
 
 class AkoolHook(VendorHook):
-    """One method per Akool endpoint; async twins of what triggers poll."""
+    """One method per Akool endpoint; async twins of what triggers poll.
+
+    :param akool_conn_id: the Airflow connection (type `akool`); `conn_id` is accepted too. Default
+        `akool_default`.
+    :param timeout: seconds per HTTP request.
+    :param retry: the backoff policy for retryable answers (429, 5xx, timeouts); default `RetryPolicy()`.
+    """
 
     vendor = VENDOR
     default_base_url = DEFAULT_BASE_URL
@@ -338,6 +345,10 @@ class AkoolHook(VendorHook):
     def get_video_info(self, video_model_id: str) -> VideoJob:
         body = self._call("GET", INFO_PATH, "infobymodelid", params={"video_model_id": video_model_id})
         return parse(VideoJob, body.get("data"), "video info")
+
+    def video_info_url(self, video_model_id: str) -> str:
+        """The job's own URL (`GET /content/video/infobymodelid?video_model_id=`): its extra link."""
+        return f"{self.api.url(INFO_PATH)}?{urlencode({'video_model_id': video_model_id})}"
 
     async def aget_video_info(self, video_model_id: str) -> VideoJob:
         body = await self._acall("GET", INFO_PATH, "infobymodelid", params={"video_model_id": video_model_id})

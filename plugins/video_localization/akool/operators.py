@@ -18,6 +18,7 @@ from typing import Any
 from airflow.sdk.exceptions import AirflowException
 
 from video_localization.akool.hook import AkoolHook
+from video_localization.akool.links import VIDEO_MODEL_IDS_XCOM_KEY, AkoolJobLink
 from video_localization.akool.models import RESULT_LIFETIME, VENDOR, VideoStatus
 from video_localization.akool.submission import submit_translations
 from video_localization.akool.triggers import AkoolTranslationTrigger, jobs_outcome
@@ -31,6 +32,7 @@ from video_localization.akool.validation import (
 )
 from video_localization.core.errors import DownloadVerificationError, InvalidInputError
 from video_localization.core.languages import normalize_tag
+from video_localization.core.lineage import DeliveryLineageMixin
 from video_localization.core.mp4 import probe_mp4_file
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import (
@@ -43,10 +45,16 @@ from video_localization.core.storage import (
 from video_localization.core.triggers import PollOutcome
 from video_localization.core.validation import Checks
 
-VIDEO_MODEL_IDS_XCOM_KEY = "video_model_ids"
-
 
 class AkoolBaseOperator(VendorJobOperator):
+    """Base of the Akool operators: the connection and its cached hook.
+
+    :param akool_conn_id: the Akool connection (default `akool_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
+    """
+
     vendor = VENDOR
 
     def __init__(self, *, akool_conn_id: str = AkoolHook.default_conn_name, **kwargs: Any) -> None:
@@ -107,6 +115,7 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
     `video_model_ids` to XCom before waiting.
     """
 
+    operator_extra_links = (AkoolJobLink(),)
     template_fields: Sequence[str] = (
         "source_url",
         "source_locale",
@@ -210,16 +219,25 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
         return {"video_model_ids": event["video_model_ids"], "statuses": event.get("statuses", {})}
 
 
-class AkoolDownloadTranslationOperator(AkoolBaseOperator):
+class AkoolDownloadTranslationOperator(DeliveryLineageMixin, AkoolBaseOperator):
     """Save a completed job's video as `<output_dir>/video.mp4` (and `<locale>.srt` when Akool gives one).
 
     The result link is read fresh from `infobymodelid` and never stored; the video is streamed, checked
     (size as announced, an MP4 with a video track) and only then renamed into place.
 
     Returns `{"locale", "job_id", "files": [StoredFile.to_dict(), ...], "downloaded_at"}`.
+
+    :param video_model_id: the completed Akool job (`_id`).
+    :param output_dir: the folder (path or object-storage URI) the files go to.
+    :param locale: the language, for the file names and the result (default: Akool's).
+    :param include_srt: also save Akool's subtitle file when it gives one.
+    :param lineage_source: the source video the files were made from (templated): the OpenLineage input;
+        default: the vendor job.
+    :param akool_conn_id: the Akool connection (default `akool_default`).
     """
 
-    template_fields: Sequence[str] = ("video_model_id", "output_dir", "locale")
+    template_fields: Sequence[str] = ("video_model_id", "output_dir", "locale", "lineage_source")
+    operator_extra_links = (AkoolJobLink(),)
 
     def __init__(
         self,
@@ -261,12 +279,19 @@ class AkoolDownloadTranslationOperator(AkoolBaseOperator):
                     self.hook.api, subtitle_url, folder / f"{locale}.srt", check_head=require_text
                 )
             )
-        return {
+        result = {
             "locale": locale,
             "job_id": self.video_model_id,
             "files": [stored.to_dict() for stored in files],
             "downloaded_at": datetime.now(UTC).isoformat(),
         }
+        self.remember_delivery(
+            self.vendor,
+            {"video_model_id": self.video_model_id, "locale": locale},
+            result["files"],
+            job_url=self.hook.video_info_url(self.video_model_id),
+        )
+        return result
 
     def _save_video(self, url: str, destination: Any) -> StoredFile:
         stored = stream_to_storage(self.hook.api, url, destination, check_head=require_mp4)

@@ -62,7 +62,13 @@ def _file_path(file_id: str, verb: str) -> str:
 
 
 class BlendVisionHook(VendorHook):
-    """One method per BlendVision endpoint; answers are pydantic models, errors `BlendVisionError`."""
+    """One method per BlendVision endpoint; answers are pydantic models, errors `BlendVisionError`.
+
+    :param blendvision_conn_id: the Airflow connection (type `blendvision`); `conn_id` is accepted too.
+        Default `blendvision_default`.
+    :param timeout: seconds per HTTP request.
+    :param retry: the backoff policy for retryable answers (429, 5xx, timeouts); default `RetryPolicy()`.
+    """
 
     vendor = VENDOR
     default_base_url = DEFAULT_BASE_URL
@@ -197,6 +203,10 @@ class BlendVisionHook(VendorHook):
     def get_dubbing_job(self, job_id: str) -> DubbingJob:
         response = self.api.request("GET", f"{API}/dubbing-jobs/{quote(job_id, safe='')}")
         return parse(DubbingJobAnswer, response.json(), "dubbing job").dubbing_job
+
+    def dubbing_job_url(self, job_id: str) -> str:
+        """The job's own URL (`GET /bv/cms/v1/dubbing-jobs/{id}`): what the job's extra link opens."""
+        return self.api.url(f"{API}/dubbing-jobs/{quote(job_id, safe='')}")
 
     async def aget_dubbing_job(self, job_id: str) -> DubbingJob:
         api = await self.aapi()

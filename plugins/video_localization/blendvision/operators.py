@@ -19,32 +19,23 @@ from airflow.sdk.exceptions import AirflowException
 
 from video_localization.blendvision.download import download_library_file
 from video_localization.blendvision.errors import BlendVisionError
+from video_localization.blendvision.events import raise_for_job_event
 from video_localization.blendvision.hook import BlendVisionHook
 from video_localization.blendvision.job_ids import MAX_GENERATIONS, dubbing_job_id
+from video_localization.blendvision.links import JOB_ID_XCOM_KEY, BlendVisionDubbingJobLink
 from video_localization.blendvision.models import VENDOR, DubbingJobRequest, DubbingSourceType, DubbingStatus
 from video_localization.blendvision.triggers import BlendVisionDubbingJobTrigger, job_outcome
 from video_localization.blendvision.upload import UploadedSource, upload_source
 from video_localization.blendvision.validation import validate_dubbing_request, validate_upload
-from video_localization.core.errors import VendorError, VendorJobFailed
+from video_localization.core.errors import VendorError
 from video_localization.core.languages import vendor_languages
+from video_localization.core.lineage import DeliveryLineageMixin
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import as_storage_path
 from video_localization.core.submit_once import idempotency_reference, submit_once
 
 UPLOAD_STATE_KEY = "blendvision_source_file"
 JOB_STATE_KEY = "blendvision_dubbing_job"
-
-
-def raise_for_job_event(event: dict[str, Any] | None) -> dict[str, Any]:
-    """Like `VendorJobOperator.raise_for_event`, but a failed job carries every `error_infos` entry."""
-    if event and event.get("status") == "failed":
-        raise VendorJobFailed(
-            event.get("vendor", VENDOR),
-            event.get("message") or "dubbing job failed",
-            code=event.get("error_code"),
-            details=event.get("error_infos") or [],
-        )
-    return VendorJobOperator.raise_for_event(event)
 
 
 def locale_of(lang_code: str | None) -> str | None:
@@ -58,6 +49,14 @@ def locale_of(lang_code: str | None) -> str | None:
 
 
 class BlendVisionBaseOperator(VendorJobOperator):
+    """Base of the BlendVision operators: the connection and its cached hook.
+
+    :param blendvision_conn_id: the BlendVision connection (default `blendvision_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
+    """
+
     vendor = VENDOR
 
     def __init__(
@@ -76,6 +75,11 @@ class BlendVisionUploadSourceOperator(BlendVisionBaseOperator):
 
     Returns `{"file_id", "name", "file_type", "size_bytes", "sha256", "parts", "reused"}`; pushes
     `file_id` to XCom. A retry after the upload completed reuses the stored file id (no second upload).
+
+    :param source_path: the file (a local path or an object-storage URI) to upload.
+    :param file_type: `video` or `audio`.
+    :param file_name: its name in the library (default: the file's).
+    :param blendvision_conn_id: the BlendVision connection (default `blendvision_default`).
     """
 
     template_fields: Sequence[str] = ("source_path", "file_type", "file_name")
@@ -116,8 +120,21 @@ class BlendVisionDubbingJobOperator(BlendVisionBaseOperator):
     pushes `job_id` before waiting (`wait_for_completion=False` returns at once, without output and
     status). A FAILED job fails the task with every `error_infos` entry (reason, domain, metadata) in
     its message and in the exception's `details`.
+
+    :param source_file_id: the library file to dub.
+    :param source_language: its spoken language (a project tag).
+    :param target_language: the one language to dub into.
+    :param source_type: `video` or `audio`.
+    :param start_time: dub from this second on.
+    :param end_time: dub up to this second.
+    :param wait_for_completion: False returns right after the job is created.
+    :param blendvision_conn_id: the BlendVision connection (default `blendvision_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
     """
 
+    operator_extra_links = (BlendVisionDubbingJobLink(),)
     template_fields: Sequence[str] = (
         "source_file_id",
         "source_language",
@@ -197,7 +214,7 @@ class BlendVisionDubbingJobOperator(BlendVisionBaseOperator):
             is_reusable=lambda job_id: self._reusable(job_id, request),
         )
         job_id = result.job_id
-        context["ti"].xcom_push(key="job_id", value=job_id)
+        context["ti"].xcom_push(key=JOB_ID_XCOM_KEY, value=job_id)
         self.log.info("BlendVision dubbing job %s (%s, %s)", job_id, request.lang_code, result.how)
         if not self.wait_for_completion:
             return self._result(job_id, request.lang_code, None, None)
@@ -232,14 +249,22 @@ class BlendVisionDubbingJobOperator(BlendVisionBaseOperator):
         )
 
 
-class BlendVisionDownloadOutputOperator(BlendVisionBaseOperator):
+class BlendVisionDownloadOutputOperator(DeliveryLineageMixin, BlendVisionBaseOperator):
     """Save a SUCCEEDED job's dubbed file into `output_dir` (as `video.mp4`), verified, via `:download`.
 
     Returns the per-language result a DAG's manifest reads: `{"locale", "job_id", "output_file_id",
     "files": [StoredFile.to_dict()], "downloaded_at"}`. The signed link is fetched here and never stored.
+
+    :param job_id: the SUCCEEDED dubbing job.
+    :param output_dir: the folder (path or object-storage URI) the file goes to.
+    :param locale: the language, for the result (default: the job's).
+    :param lineage_source: the source video the files were made from (templated): the OpenLineage input;
+        default: the vendor job.
+    :param blendvision_conn_id: the BlendVision connection (default `blendvision_default`).
     """
 
-    template_fields: Sequence[str] = ("job_id", "output_dir", "locale")
+    template_fields: Sequence[str] = ("job_id", "output_dir", "locale", "lineage_source")
+    operator_extra_links = (BlendVisionDubbingJobLink(),)
 
     def __init__(self, *, job_id: str, output_dir: str, locale: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -260,10 +285,17 @@ class BlendVisionDownloadOutputOperator(BlendVisionBaseOperator):
             self.hook, job.output_file_id, as_storage_path(self.output_dir), stem
         )
         self.log.info("Saved %s (vendor file %s, %s)", stored.uri, job.output_file_id, link.download_filename)
-        return {
+        result = {
             "locale": self.locale or locale_of(job.lang_code),
             "job_id": job.id,
             "output_file_id": job.output_file_id,
             "files": [stored.to_dict()],
             "downloaded_at": datetime.now(UTC).isoformat(),
         }
+        self.remember_delivery(
+            self.vendor,
+            {"job_id": job.id, "output_file_id": job.output_file_id, "locale": result["locale"]},
+            result["files"],
+            job_url=self.hook.dubbing_job_url(job.id),
+        )
+        return result

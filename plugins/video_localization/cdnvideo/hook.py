@@ -110,7 +110,13 @@ class PacedVendorApi(VendorApi):
 
 
 class CDNVideoHook(VendorHook):
-    """One method per Talking Head method; async twins for what triggers poll and cancel."""
+    """One method per Talking Head method; async twins for what triggers poll and cancel.
+
+    :param cdnvideo_conn_id: the Airflow connection (type `cdnvideo`); `conn_id` is accepted too. Default
+        `cdnvideo_default`.
+    :param timeout: seconds per HTTP request.
+    :param retry: the backoff policy for retryable answers (429, 5xx, timeouts); default `RetryPolicy()`.
+    """
 
     vendor = VENDOR
     default_base_url = DEFAULT_BASE_URL
@@ -307,6 +313,10 @@ class CDNVideoHook(VendorHook):
     def get_status(self, job_id: str) -> TaskInfo:
         response = self._request("GET", f"status/{quote(job_id, safe='')}")
         return parse(StatusAnswer, response.json(), "task status").task
+
+    def status_url(self, job_id: str) -> str:
+        """The task's own URL (`GET .../accounts/<account>/status/<id>`): what its extra link opens."""
+        return self.api.url(self._path(f"status/{quote(job_id, safe='')}"))
 
     async def aget_status(self, job_id: str) -> TaskInfo:
         response = await self._arequest("GET", f"status/{quote(job_id, safe='')}")

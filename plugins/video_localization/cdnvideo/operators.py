@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from video_localization.cdnvideo.hook import CDNVideoHook
+from video_localization.cdnvideo.links import JOB_ID_XCOM_KEY, CDNVideoTaskLink
 from video_localization.cdnvideo.models import LIST_FIELDS, VENDOR, VIDEO_SIZES, Actor, Gender, TaskStatus
 from video_localization.cdnvideo.triggers import CDNVideoTaskTrigger, cancel_quietly, task_outcome
 from video_localization.cdnvideo.validation import (
@@ -28,6 +29,7 @@ from video_localization.cdnvideo.validation import (
     make_actor,
 )
 from video_localization.core.errors import InvalidInputError, VendorError
+from video_localization.core.lineage import DeliveryLineageMixin
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import (
     StoredFile,
@@ -42,7 +44,6 @@ from video_localization.core.validation import Checks, one_of
 JOB_STATE_KEY = "cdnvideo_task_id"
 #: Written to the state store just before the POST: the start of the window a retry searches.
 SUBMIT_STARTED_KEY = "cdnvideo_submit_started_at"
-JOB_ID_XCOM_KEY = "job_id"
 #: Hex digits of the task instance's reference carried in the video name ("vloc-" + 10 = 15 characters).
 REFERENCE_LENGTH = 10
 STATE_RETENTION = timedelta(days=STATE_RETENTION_DAYS)
@@ -59,6 +60,14 @@ def tagged_name(video_name: str, reference: str) -> str:
 
 
 class CDNVideoBaseOperator(VendorJobOperator):
+    """Base of the CDNvideo operators: the connection and its cached hook.
+
+    :param cdnvideo_conn_id: the CDNvideo connection (default `cdnvideo_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
+    """
+
     vendor = VENDOR
 
     def __init__(self, *, cdnvideo_conn_id: str = CDNVideoHook.default_conn_name, **kwargs: Any) -> None:
@@ -78,8 +87,27 @@ class CDNVideoGenerateOperator(CDNVideoBaseOperator):
     (of `voice_gender`, default the actor's). Everything is checked before any call (limits), then
     against the live configurations before the POST. Pushes `job_id` before waiting; returns
     `{"job_id", "locale", "video_name", "status", "attempts", "submitted_at", "processed_at"}`.
+
+    :param script: the text the presenter speaks (3000 characters at most).
+    :param video_name: the video's name (35 characters with the reference appended).
+    :param actor: the actor's name, or the whole `actor` section as a mapping.
+    :param shot: the actor's shot (`waist`, ...).
+    :param actor_version: the actor model's version.
+    :param style: the actor's style.
+    :param size: the video size (`SD`, `HD`, ...).
+    :param voice: a voice name; empty = one of `locale` is chosen.
+    :param voice_gender: the gender of the chosen voice (default: the actor's).
+    :param locale: the language a voice is chosen for.
+    :param background: the background's name.
+    :param emotion: the presenter's emotion.
+    :param cancel_on_kill: cancel the vendor task when this task is killed.
+    :param cdnvideo_conn_id: the CDNvideo connection (default `cdnvideo_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
     """
 
+    operator_extra_links = (CDNVideoTaskLink(),)
     template_fields: Sequence[str] = (
         "script",
         "video_name",
@@ -245,16 +273,33 @@ class CDNVideoGenerateOperator(CDNVideoBaseOperator):
             cancel_quietly(self.hook, self._job_id, self.log)
 
 
-class CDNVideoDownloadOperator(CDNVideoBaseOperator):
+class CDNVideoDownloadOperator(DeliveryLineageMixin, CDNVideoBaseOperator):
     """Save a processed task's video as `<output_dir>/video.mp4`, verified, as soon as it exists.
 
     The link is asked for and fetched in this same process (it works only from the IP that asked, for
     6 hours) and never stored. Then, optionally, the video is renamed at the vendor (`rename_to`) and
     deleted there once archived (`delete_remote`). Returns `{"locale", "job_id", "files",
     "downloaded_at", "renamed_to", "remote_deleted"}`.
+
+    :param job_id: the processed CDNvideo task.
+    :param output_dir: the folder (path or object-storage URI) the video goes to.
+    :param locale: the language, for the result.
+    :param rename_to: rename the video at the vendor after saving it.
+    :param delete_remote: delete the vendor's copy once saved.
+    :param lineage_source: the source video the files were made from (templated): the OpenLineage input;
+        default: the vendor job.
+    :param cdnvideo_conn_id: the CDNvideo connection (default `cdnvideo_default`).
     """
 
-    template_fields: Sequence[str] = ("job_id", "output_dir", "locale", "rename_to", "delete_remote")
+    template_fields: Sequence[str] = (
+        "job_id",
+        "output_dir",
+        "locale",
+        "rename_to",
+        "delete_remote",
+        "lineage_source",
+    )
+    operator_extra_links = (CDNVideoTaskLink(),)
 
     def __init__(
         self,
@@ -312,7 +357,7 @@ class CDNVideoDownloadOperator(CDNVideoBaseOperator):
         return self._result(stored, rename_to, bool(self.delete_remote))
 
     def _result(self, stored: StoredFile, renamed_to: str | None, deleted: bool) -> dict[str, Any]:
-        return {
+        result = {
             "locale": blank_as_none(self.locale),
             "job_id": self.job_id,
             "files": [stored.to_dict()],
@@ -320,12 +365,25 @@ class CDNVideoDownloadOperator(CDNVideoBaseOperator):
             "renamed_to": renamed_to,
             "remote_deleted": deleted,
         }
+        self.remember_delivery(
+            self.vendor,
+            {"job_id": self.job_id, "locale": result["locale"]},
+            result["files"],
+            job_url=self.hook.status_url(self.job_id),
+        )
+        return result
 
 
 class CDNVideoRenameOperator(CDNVideoBaseOperator):
-    """Rename a video at the vendor (35 characters at most). Returns `{"job_id", "video_name"}`."""
+    """Rename a video at the vendor (35 characters at most). Returns `{"job_id", "video_name"}`.
+
+    :param job_id: the CDNvideo task.
+    :param video_name: the new name (35 characters at most).
+    :param cdnvideo_conn_id: the CDNvideo connection (default `cdnvideo_default`).
+    """
 
     template_fields: Sequence[str] = ("job_id", "video_name")
+    operator_extra_links = (CDNVideoTaskLink(),)
 
     def __init__(self, *, job_id: str, video_name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -342,9 +400,14 @@ class CDNVideoDeleteVideoOperator(CDNVideoBaseOperator):
     """Delete a video at the vendor (after it has been archived). Returns `{"job_id", "deleted"}`.
 
     With `missing_ok`, a video the vendor no longer has counts as deleted (a retried delete succeeds).
+
+    :param job_id: the CDNvideo task.
+    :param missing_ok: a video the vendor no longer has counts as deleted.
+    :param cdnvideo_conn_id: the CDNvideo connection (default `cdnvideo_default`).
     """
 
     template_fields: Sequence[str] = ("job_id",)
+    operator_extra_links = (CDNVideoTaskLink(),)
 
     def __init__(self, *, job_id: str, missing_ok: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -362,9 +425,14 @@ class CDNVideoDeleteVideoOperator(CDNVideoBaseOperator):
 
 
 class CDNVideoCancelTaskOperator(CDNVideoBaseOperator):
-    """Cancel a queued or processing task. Returns `{"job_id", "status"}` (the status after the cancel)."""
+    """Cancel a queued or processing task. Returns `{"job_id", "status"}` (the status after the cancel).
+
+    :param job_id: the CDNvideo task to cancel.
+    :param cdnvideo_conn_id: the CDNvideo connection (default `cdnvideo_default`).
+    """
 
     template_fields: Sequence[str] = ("job_id",)
+    operator_extra_links = (CDNVideoTaskLink(),)
 
     def __init__(self, *, job_id: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -380,6 +448,13 @@ class CDNVideoListTasksOperator(CDNVideoBaseOperator):
 
     `start` / `end` are ISO 8601 times (templated, e.g. `{{ data_interval_start }}`); `fields` adds any
     of background, shot, script, voice_name, actor_name, model_version, video_name, emotion.
+
+    :param start: the earliest task time (ISO 8601 or datetime; templated).
+    :param end: the latest task time.
+    :param fields: extra fields per row (see `LIST_FIELDS`).
+    :param sort: the vendor's sort key (default newest first).
+    :param limit: at most this many rows.
+    :param cdnvideo_conn_id: the CDNvideo connection (default `cdnvideo_default`).
     """
 
     template_fields: Sequence[str] = ("start", "end", "fields", "sort")

@@ -78,6 +78,12 @@ SETTINGS: tuple[Setting, ...] = (
         default="120",
     ),
     Setting(
+        "notify_conn_id",
+        "HTTP connection the DAGs' failure notification POSTs a JSON summary to (a run's own notify_conn_id "
+        "param wins). Empty: the failure is logged by the dag-processor, and nothing is sent.",
+        example="vloc_notify",
+    ),
+    Setting(
         "cdnvideo_catalogue",
         "A CDNvideo configurations snapshot (JSON) to use instead of the one shipped with the provider.",
     ),

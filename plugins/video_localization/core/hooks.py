@@ -28,7 +28,13 @@ def base_url_of(connection: Connection, default: str) -> str:
 
 
 class VendorHook(BaseHook):
-    """Shared by every vendor hook: reads the connection once, builds the API client, masks secrets."""
+    """Shared by every vendor hook: reads the connection once, builds the API client, masks secrets.
+
+    :param conn_id: the Airflow connection id (each vendor hook also takes it under its `conn_name_attr`, e.g.
+        `rev_conn_id`). Default: the hook's `default_conn_name`.
+    :param timeout: seconds per HTTP request.
+    :param retry: the backoff policy for retryable answers (429, 5xx, timeouts); default `RetryPolicy()`.
+    """
 
     vendor: ClassVar[str]
     default_base_url: ClassVar[str]

@@ -13,20 +13,26 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator, conf
-from airflow.sdk.exceptions import AirflowException
 
-from video_localization.core.errors import VendorError, VendorJobFailed
+from video_localization.core.errors import VendorError
+from video_localization.core.events import VendorWaitTimeout, raise_for_event
 from video_localization.core.triggers import PollOutcome, VendorPollingTrigger, next_poll_interval
 
 DEFAULT_WAIT_TIMEOUT = timedelta(hours=12)
 
-
-class VendorWaitTimeout(AirflowException):
-    """The vendor job did not finish before the operator's `wait_timeout`."""
+__all__ = ["DEFAULT_WAIT_TIMEOUT", "VendorJobOperator", "VendorWaitTimeout"]
 
 
 class VendorJobOperator(BaseOperator):
-    """Shared wait machinery; subclasses submit, then call `wait_for(...)`."""
+    """Shared wait machinery; subclasses submit, then call `wait_for(...)`.
+
+    :param deferrable: wait in the triggerer (default `[operators] default_deferrable`); else poll in the
+        worker.
+    :param wait_timeout: how long to wait for the vendor job (a timedelta or seconds; default 12 hours).
+    :param poll_interval: first interval between two status checks, in seconds.
+    :param max_poll_interval: longest interval between two status checks, in seconds.
+    :param poll_backoff: factor the interval grows by after each check.
+    """
 
     ui_color = "#e8f1fb"
     vendor: ClassVar[str] = "vendor"
@@ -107,19 +113,5 @@ class VendorJobOperator(BaseOperator):
             if outcome.terminal:
                 return outcome
 
-    @staticmethod
-    def raise_for_event(event: dict[str, Any] | None) -> dict[str, Any]:
-        """A trigger event -> the event when it is a success; the vendor's words as an exception otherwise."""
-        if not event:
-            raise AirflowException("resumed without a trigger event")
-        status = event.get("status")
-        message = event.get("message") or ""
-        if status == "success":
-            return event
-        if status == "failed":
-            raise VendorJobFailed(event.get("vendor", "vendor"), message, code=event.get("error_code"))
-        if status == "timeout":
-            raise VendorWaitTimeout(message)
-        if status == "error":
-            raise AirflowException(f"waiting on the vendor failed: {message}")
-        raise AirflowException(f"unknown trigger event: {event!r}")
+    #: A trigger event -> the event when it is a success; the vendor's words as an exception otherwise.
+    raise_for_event = staticmethod(raise_for_event)

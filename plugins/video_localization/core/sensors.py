@@ -13,18 +13,22 @@ from typing import Any, ClassVar
 
 from airflow.sdk import BaseSensorOperator, conf
 
-from video_localization.core.operators import VendorJobOperator
+from video_localization.core.events import raise_for_event
 from video_localization.core.triggers import PollOutcome, VendorPollingTrigger
 
 
 class VendorSensor(BaseSensorOperator):
-    """Subclasses give `outcome()` (one look at the job) and `build_trigger(**schedule)` (same ids)."""
+    """Subclasses give `outcome()` (one look at the job) and `build_trigger(**schedule)` (same ids).
+
+    :param deferrable: wait in the triggerer (default `[operators] default_deferrable`); else poke.
+    :param max_poll_interval: longest interval between two status checks in the triggerer, in seconds.
+
+    Airflow's `BaseSensorOperator` arguments apply (`poke_interval`, `timeout`, `mode`).
+    """
 
     vendor: ClassVar[str] = "vendor"
     #: Turns a terminal event into the result or the vendor's error (a vendor may add details to it).
-    raise_for_event: ClassVar[Callable[[dict[str, Any] | None], Any]] = staticmethod(
-        VendorJobOperator.raise_for_event
-    )
+    raise_for_event: ClassVar[Callable[[dict[str, Any] | None], Any]] = staticmethod(raise_for_event)
 
     def __init__(
         self,

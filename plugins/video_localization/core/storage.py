@@ -14,11 +14,13 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
 from video_localization.core.errors import DownloadVerificationError
 from video_localization.core.http import VendorApi
+from video_localization.core.lineage import record_output
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,14 @@ class StoredFile:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _open_untracked(temporary: ObjectStoragePath) -> Any:
+    """The temporary file, opened past `ObjectStoragePath.open`'s hook-lineage tracking: lineage names
+    the final file once it is renamed into place (`record_output`), never the `.part` name."""
+    if isinstance(temporary, ObjectStoragePath):
+        return temporary.fs.open(temporary.path, "wb")
+    return temporary.open("wb")  # a plain pathlib.Path (callers may pass one): nothing tracks it
 
 
 def safe_path_part(value: str) -> str:
@@ -125,7 +135,7 @@ def stream_to_storage(
             if content_md5 is None and etag_is_md5:
                 content_md5 = _md5_etag(response.headers.get("ETag"))
             content_type = response.headers.get("Content-Type")
-            with temporary.open("wb") as sink:
+            with _open_untracked(temporary) as sink:
                 head_checked = check_head is None
                 for chunk in response.iter_bytes(chunk_size):
                     if not head_checked:
@@ -156,6 +166,7 @@ def stream_to_storage(
         if temporary.exists():
             temporary.unlink()
         raise
+    record_output(destination)
     log.info("Saved %s (%d bytes, sha256 %s)", destination, written, sha256.hexdigest())
     return StoredFile(
         uri=str(destination),
@@ -170,9 +181,10 @@ def write_bytes(destination: ObjectStoragePath, data: bytes, content_type: str |
     """Store a small in-memory result (an SRT the vendor answered in its body) the same atomic way."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     temporary = destination.parent / f".{destination.name}.{uuid.uuid4().hex}.part"
-    with temporary.open("wb") as sink:
+    with _open_untracked(temporary) as sink:
         sink.write(data)
     temporary.rename(destination)
+    record_output(destination)
     return StoredFile(
         uri=str(destination),
         name=destination.name,

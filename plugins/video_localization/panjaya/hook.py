@@ -53,7 +53,13 @@ def panjaya_error(response: httpx.Response) -> VendorError:
 
 
 class PanjayaHook(VendorHook):
-    """One method per Panjaya endpoint; async twins for what triggers poll."""
+    """One method per Panjaya endpoint; async twins for what triggers poll.
+
+    :param panjaya_conn_id: the Airflow connection (type `panjaya`); `conn_id` is accepted too. Default
+        `panjaya_default`.
+    :param timeout: seconds per HTTP request.
+    :param retry: the backoff policy for retryable answers (429, 5xx, timeouts); default `RetryPolicy()`.
+    """
 
     vendor = VENDOR
     default_base_url = DEFAULT_BASE_URL
@@ -148,6 +154,10 @@ class PanjayaHook(VendorHook):
     def get_version(self, version_id: str) -> Version:
         response = self.api.request("GET", f"/v1/versions/{version_id}")
         return parse(Version, response.json(), "version")
+
+    def version_url(self, version_id: str) -> str:
+        """The version's own URL (`GET /v1/versions/{id}`): the job a delivery's lineage names."""
+        return self.api.url(f"/v1/versions/{version_id}")
 
     async def aget_version(self, version_id: str) -> Version:
         api = await self.aapi()

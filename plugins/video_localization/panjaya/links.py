@@ -12,7 +12,12 @@ STUDIO_URL_XCOM_KEY = "studio_url"
 
 
 class PanjayaStudioLink(BaseOperatorLink):
-    """The version's unsigned `studio_url`: it requires a Panjaya login, so it is safe to show in the UI."""
+    """The version's unsigned `studio_url`: it requires a Panjaya login, so it is safe to show in the UI.
+
+    Panjaya's own page for the job (the only vendor page the documents name). No argument: the link is
+    the `studio_url` XCom `PanjayaGenerateVersionOperator` pushes (the connection's host decides it, as
+    Panjaya answers it: a sandbox connection gives the emulator's studio page).
+    """
 
     name = "Panjaya Studio"
 

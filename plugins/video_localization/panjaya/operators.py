@@ -17,6 +17,7 @@ from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowException
 
 from video_localization.core.errors import VendorJobFailed
+from video_localization.core.lineage import DeliveryLineageMixin
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import (
     StoredFile,
@@ -55,6 +56,14 @@ def _blank_as_none(value: Any) -> Any:
 
 
 class PanjayaBaseOperator(VendorJobOperator):
+    """Base of the Panjaya operators: the connection and its cached hook.
+
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
+    """
+
     vendor = "panjaya"
 
     def __init__(self, *, panjaya_conn_id: str = PanjayaHook.default_conn_name, **kwargs: Any) -> None:
@@ -196,6 +205,25 @@ class PanjayaCreateAssetOperator(_PanjayaAssetOperator):
     """Create an asset from a public media URL and wait until each language's first version is ready.
 
     Returns `{"asset_id", "versions": {locale: version_id}, "version_statuses": {locale: status}}`.
+
+    :param media_url: a public http(s) URL of the video, which Panjaya fetches.
+    :param source_locale: the spoken language of the source (a project tag, e.g. `en-US`).
+    :param target_locales: the languages to dub into (project tags).
+    :param asset_name: the asset's name at Panjaya (default: the DAG id); the task instance's reference is
+        appended.
+    :param speakers_count: distinct speakers in the video; empty = Panjaya detects them.
+    :param start_time: dub from this second on.
+    :param end_time: dub up to this second; empty = to the end.
+    :param lips_model: `real_face` or `real_face_turbo`.
+    :param voice_anonymization: 0 keeps the speaker's voice, 1 makes it sound very different.
+    :param background_url: an http(s) URL of a background track to use.
+    :param callback_url: where Panjaya posts status updates; default: the connection's `callback_url` extra.
+    :param srt_by_locale: `{locale: SRT text}` to dub from instead of Panjaya's transcription.
+    :param wait_for_versions: False returns right after the asset is created.
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
     """
 
     template_fields: Sequence[str] = (*_PanjayaAssetOperator.template_fields, "media_url")
@@ -213,7 +241,28 @@ class PanjayaCreateAssetOperator(_PanjayaAssetOperator):
 
 
 class PanjayaUploadAssetOperator(_PanjayaAssetOperator):
-    """Upload a local or object-storage video (streamed multipart) as a new asset; then as create."""
+    """Upload a local or object-storage video (streamed multipart) as a new asset; then as create.
+
+    :param source_path: the video (a local path or an object-storage URI), streamed to Panjaya.
+    :param background_path: a background track to upload with it.
+    :param source_locale: the spoken language of the source (a project tag, e.g. `en-US`).
+    :param target_locales: the languages to dub into (project tags).
+    :param asset_name: the asset's name at Panjaya (default: the DAG id); the task instance's reference is
+        appended.
+    :param speakers_count: distinct speakers in the video; empty = Panjaya detects them.
+    :param start_time: dub from this second on.
+    :param end_time: dub up to this second; empty = to the end.
+    :param lips_model: `real_face` or `real_face_turbo`.
+    :param voice_anonymization: 0 keeps the speaker's voice, 1 makes it sound very different.
+    :param background_url: an http(s) URL of a background track to use.
+    :param callback_url: where Panjaya posts status updates; default: the connection's `callback_url` extra.
+    :param srt_by_locale: `{locale: SRT text}` to dub from instead of Panjaya's transcription.
+    :param wait_for_versions: False returns right after the asset is created.
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
+    """
 
     template_fields: Sequence[str] = (
         *_PanjayaAssetOperator.template_fields,
@@ -234,6 +283,26 @@ class PanjayaAssetFromSourceOperator(_PanjayaAssetOperator):
     """Create from an http(s) URL (Panjaya fetches it) or upload a path / object-storage URI (streamed).
 
     For pipelines whose source is chosen at run time (the `localize_video` form takes either).
+
+    :param source: an http(s) URL Panjaya fetches, or a path / object-storage URI streamed to it.
+    :param background_path: a background track to upload with a file source.
+    :param source_locale: the spoken language of the source (a project tag, e.g. `en-US`).
+    :param target_locales: the languages to dub into (project tags).
+    :param asset_name: the asset's name at Panjaya (default: the DAG id); the task instance's reference is
+        appended.
+    :param speakers_count: distinct speakers in the video; empty = Panjaya detects them.
+    :param start_time: dub from this second on.
+    :param end_time: dub up to this second; empty = to the end.
+    :param lips_model: `real_face` or `real_face_turbo`.
+    :param voice_anonymization: 0 keeps the speaker's voice, 1 makes it sound very different.
+    :param background_url: an http(s) URL of a background track to use.
+    :param callback_url: where Panjaya posts status updates; default: the connection's `callback_url` extra.
+    :param srt_by_locale: `{locale: SRT text}` to dub from instead of Panjaya's transcription.
+    :param wait_for_versions: False returns right after the asset is created.
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
     """
 
     template_fields: Sequence[str] = (*_PanjayaAssetOperator.template_fields, "source", "background_path")
@@ -250,7 +319,16 @@ class PanjayaAssetFromSourceOperator(_PanjayaAssetOperator):
 
 
 class PanjayaAddLanguagesOperator(PanjayaBaseOperator):
-    """Add target languages an asset lacks (so a retry adds nothing twice), then wait for their versions."""
+    """Add target languages an asset lacks (so a retry adds nothing twice), then wait for their versions.
+
+    :param asset_id: the Panjaya asset.
+    :param target_locales: the languages the asset must have (those it lacks are added).
+    :param srt_by_locale: `{locale: SRT text}` to dub from instead of Panjaya's transcription.
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
+    """
 
     template_fields: Sequence[str] = ("asset_id", "target_locales")
 
@@ -300,6 +378,14 @@ class PanjayaGenerateVersionOperator(PanjayaBaseOperator):
     Once per task instance by construction: a version that is already Generating or Completed is
     reattached to, never generated again. A version still NotReady is waited for first. A Failed one
     fails the task with the vendor's words unless `revise_failed=True` (revise, then generate).
+
+    :param version_id: the Panjaya version to generate.
+    :param locale: its language, carried into the result (default: Panjaya's).
+    :param revise_failed: revise a Failed version and generate it again (paid) instead of failing.
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
     """
 
     template_fields: Sequence[str] = ("version_id", "locale")
@@ -378,6 +464,11 @@ class PanjayaReviseVersionOperator(PanjayaBaseOperator):
 
     With `studio_url_expiration_minutes`, Panjaya also answers a signed studio link; it is logged as
     present but not pushed to XCom, since anyone holding it can edit the version.
+
+    :param version_id: the Panjaya version.
+    :param studio_url_expiration_minutes: also ask Panjaya for a signed studio link valid this long (logged,
+        not stored).
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
     """
 
     template_fields: Sequence[str] = ("version_id",)
@@ -401,6 +492,10 @@ class PanjayaStudioUrlOperator(PanjayaBaseOperator):
     """Create a signed link to a version's studio page, for reviewers who have no Panjaya login.
 
     The link is the result (XCom), because sharing it is the point; keep `expiration_minutes` short.
+
+    :param version_id: the Panjaya version.
+    :param expiration_minutes: how long the signed link works.
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
     """
 
     template_fields: Sequence[str] = ("version_id", "expiration_minutes")
@@ -420,7 +515,13 @@ def _srt_name(locale: str, locality: SrtLocality) -> str:
 
 
 class PanjayaGetSrtOperator(PanjayaBaseOperator):
-    """Save a version's SRT (source transcript or target translation) into output storage."""
+    """Save a version's SRT (source transcript or target translation) into output storage.
+
+    :param version_id: the Panjaya version.
+    :param output_dir: the folder (path or object-storage URI) the SRT is saved to.
+    :param locality: `target` (the translation) or `source` (the transcript).
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+    """
 
     template_fields: Sequence[str] = ("version_id", "output_dir", "locality")
 
@@ -445,14 +546,22 @@ class PanjayaGetSrtOperator(PanjayaBaseOperator):
         return stored.to_dict()
 
 
-class PanjayaDownloadVersionOperator(PanjayaBaseOperator):
+class PanjayaDownloadVersionOperator(DeliveryLineageMixin, PanjayaBaseOperator):
     """Save a Completed version's video (and its target SRT) into `output_dir`, verified.
 
     The signed `result_url` is fetched fresh here and never stored: only file URIs, sizes and checksums
     go to XCom.
+
+    :param version_id: the Completed Panjaya version.
+    :param output_dir: the folder (path or object-storage URI) the files go to.
+    :param locale: the language, for the result (default: the version's).
+    :param include_srt: also save the version's target SRT.
+    :param lineage_source: the source video the files were made from (templated): the OpenLineage input;
+        default: the vendor job.
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
     """
 
-    template_fields: Sequence[str] = ("version_id", "output_dir", "locale")
+    template_fields: Sequence[str] = ("version_id", "output_dir", "locale", "lineage_source")
 
     def __init__(
         self,
@@ -494,10 +603,17 @@ class PanjayaDownloadVersionOperator(PanjayaBaseOperator):
                     "application/x-subrip",
                 )
             )
-        return {
+        result = {
             "locale": version.locale,
             "version_id": self.version_id,
             "asset_id": version.asset_id,
             "files": [stored.to_dict() for stored in files],
             "downloaded_at": datetime.now(UTC).isoformat(),
         }
+        self.remember_delivery(
+            self.vendor,
+            {"version_id": self.version_id, "asset_id": version.asset_id, "locale": version.locale},
+            result["files"],
+            job_url=self.hook.version_url(self.version_id),
+        )
+        return result

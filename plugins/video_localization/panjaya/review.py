@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
@@ -29,6 +30,14 @@ class PanjayaReviewOperator(ApprovalOperator):
 
     `enabled` (templated, so a run's Param can switch it) set false skips the review itself, and the
     pipeline goes straight on to generation.
+
+    :param version_id: the Panjaya version to review.
+    :param locale: its language, shown to the reviewer.
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+    :param link_minutes: how long the signed studio link (and the review) lasts.
+    :param enabled: false skips the review (templated).
+
+    Airflow's `ApprovalOperator` arguments apply (`subject`, `response_timeout`, ...).
     """
 
     template_fields: Sequence[str] = (*ApprovalOperator.template_fields, "version_id", "locale", "enabled")
@@ -52,11 +61,15 @@ class PanjayaReviewOperator(ApprovalOperator):
         self.link_minutes = link_minutes
         self.enabled = enabled
 
+    @cached_property
+    def hook(self) -> PanjayaHook:
+        return PanjayaHook(self.panjaya_conn_id)
+
     def execute(self, context: Any) -> Any:
         if str(self.enabled).lower() not in ("true", "1", "yes"):
             # Skipped, not failed: the generate step after it runs on `none_failed`.
             raise AirflowSkipException("human review was not requested for this run")
-        studio_url = PanjayaHook(self.panjaya_conn_id).create_studio_url(self.version_id, self.link_minutes)
+        studio_url = self.hook.create_studio_url(self.version_id, self.link_minutes)
         self.subject = f"Review the {self.locale} dub before generation"
         self.body = REVIEW_BODY.format(
             locale=self.locale, version_id=self.version_id, studio_url=studio_url, minutes=self.link_minutes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 from video_localization.core.sensors import VendorSensor
@@ -25,13 +26,20 @@ class _PanjayaSensor(VendorSensor):
         super().__init__(**kwargs)
         self.panjaya_conn_id = panjaya_conn_id
 
-    @property
+    @cached_property
     def hook(self) -> PanjayaHook:
         return PanjayaHook(self.panjaya_conn_id)
 
 
 class PanjayaAssetSensor(_PanjayaSensor):
-    """Waits until an asset is processed and every language's first version is prepared."""
+    """Waits until an asset is processed and every language's first version is prepared.
+
+    :param asset_id: the Panjaya asset.
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+
+    It also takes the arguments of `VendorSensor` (`deferrable`, `max_poll_interval`) and of Airflow's
+    `BaseSensorOperator` (`poke_interval`, `timeout`, `mode`).
+    """
 
     template_fields: Sequence[str] = ("asset_id",)
 
@@ -50,7 +58,15 @@ class PanjayaAssetSensor(_PanjayaSensor):
 
 
 class PanjayaVersionSensor(_PanjayaSensor):
-    """Waits until a version is generated (default) or editable (`wait_for="editable"`)."""
+    """Waits until a version is generated (default) or editable (`wait_for="editable"`).
+
+    :param version_id: the Panjaya version.
+    :param wait_for: `generated` (Completed) or `editable` (ReadyToEdit).
+    :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
+
+    It also takes the arguments of `VendorSensor` (`deferrable`, `max_poll_interval`) and of Airflow's
+    `BaseSensorOperator` (`poke_interval`, `timeout`, `mode`).
+    """
 
     template_fields: Sequence[str] = ("version_id",)
 

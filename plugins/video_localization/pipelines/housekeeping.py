@@ -19,18 +19,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 from urllib.parse import parse_qs, urlparse
 
 from airflow.sdk import ObjectStoragePath, Param
 
+from video_localization.akool.models import VideoStatus
 from video_localization.core.config import setting
 from video_localization.core.errors import VendorError
 from video_localization.core.storage import StoredFile, as_storage_path, safe_path_part, write_bytes
 from video_localization.pipelines.localize import default_output_location
+from video_localization.rev.models import AttachmentKind, OrderStatus
+
+if TYPE_CHECKING:
+    from video_localization.akool.hook import AkoolHook
+    from video_localization.cdnvideo.hook import CDNVideoHook
+    from video_localization.cdnvideo.models import Quota
+    from video_localization.core.hooks import VendorHook
+    from video_localization.rev.hook import RevHook
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +201,7 @@ def _link_expiry(url: str | None) -> datetime | None:
         return None
 
 
-def cdnvideo_results(hook: Any, index: dict[str, Any], now: datetime) -> list[RemoteResult]:
+def cdnvideo_results(hook: CDNVideoHook, index: dict[str, Any], now: datetime) -> list[RemoteResult]:
     """Every video CDNvideo still keeps (the last 30 days of tasks)."""
     results = []
     for row in hook.iter_tasks(start=now - CDNVIDEO_FILE_RETENTION, fields=("video_name",)):
@@ -217,15 +226,15 @@ def cdnvideo_results(hook: Any, index: dict[str, Any], now: datetime) -> list[Re
     return results
 
 
-def rev_results(hook: Any, index: dict[str, Any], now: datetime) -> list[RemoteResult]:
+def rev_results(hook: RevHook, index: dict[str, Any], now: datetime) -> list[RemoteResult]:
     """Burned-in caption videos of complete Rev orders (the one Rev result with a 7-day life)."""
     results = []
     for order in hook.iter_orders():
-        if str(getattr(order.status, "value", order.status)) != "Complete":
+        if order.status != OrderStatus.COMPLETE:
             continue
         if not order.attachments:
             order = hook.get_order(order.order_number)
-        burned = [a for a in order.attachments if str(a.kind) == "burnedin"]
+        burned = [a for a in order.attachments if a.kind == AttachmentKind.BURNED_IN]
         if not burned:
             continue
         stamps = [c.timestamp for c in order.comments if c.timestamp is not None]
@@ -247,7 +256,7 @@ def rev_results(hook: Any, index: dict[str, Any], now: datetime) -> list[RemoteR
 
 
 def akool_results(
-    hook: Any, index: dict[str, Any], video_ids: Iterable[str], now: datetime
+    hook: AkoolHook, index: dict[str, Any], video_ids: Iterable[str], now: datetime
 ) -> list[RemoteResult]:
     """Akool has no listing: the jobs named by manifests without files and by the run's param."""
     wanted = list(
@@ -256,7 +265,7 @@ def akool_results(
     results = []
     for video_id in wanted:
         job = hook.get_video_info(video_id)
-        if int(job.video_status) != 3:  # only a completed job has a result to lose
+        if job.video_status != VideoStatus.COMPLETED:  # only a completed job has a result to lose
             continue
         made = datetime.fromtimestamp(job.create_time / 1000, UTC) if job.create_time else None
         results.append(
@@ -309,7 +318,16 @@ def connection_problem(conn_id: str) -> str | None:
     return None
 
 
-def make_hook(vendor: str, conn_id: str) -> Any:
+@overload
+def make_hook(vendor: Literal["cdnvideo"], conn_id: str) -> CDNVideoHook: ...
+@overload
+def make_hook(vendor: Literal["rev"], conn_id: str) -> RevHook: ...
+@overload
+def make_hook(vendor: Literal["akool"], conn_id: str) -> AkoolHook: ...
+@overload
+def make_hook(vendor: str, conn_id: str) -> VendorHook: ...
+def make_hook(vendor: str, conn_id: str) -> VendorHook:
+    """The vendor's hook (`HOOKS`) on `conn_id`, its module imported only now."""
     import importlib
 
     module, name = HOOKS[vendor]
@@ -334,13 +352,15 @@ def check_vendor(
     except ImportError as error:
         return {**outcome, "status": "not_installed", "reason": str(error)}
     try:
+        # `HOOKS` maps each vendor to its hook class: the casts only tell the type checker so.
         if vendor == "cdnvideo":
-            results = cdnvideo_results(hook, index, now)
-            outcome["quota"] = report_cdnvideo_quota(hook.get_configurations().quota)
+            cdnvideo = cast("CDNVideoHook", hook)
+            results = cdnvideo_results(cdnvideo, index, now)
+            outcome["quota"] = report_cdnvideo_quota(cdnvideo.get_configurations().quota)
         elif vendor == "rev":
-            results = rev_results(hook, index, now)
+            results = rev_results(cast("RevHook", hook), index, now)
         else:
-            results = akool_results(hook, index, akool_video_ids, now)
+            results = akool_results(cast("AkoolHook", hook), index, akool_video_ids, now)
     except VendorError as error:
         log.warning("%s could not be checked: %s", vendor, error)
         return {**outcome, "status": "error", "error": str(error)}
@@ -362,7 +382,7 @@ def quotas(vendors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # -- quota ---------------------------------------------------------------------------------------------------
-def report_cdnvideo_quota(quota_answer: Any) -> dict[str, Any]:
+def report_cdnvideo_quota(quota_answer: Quota | Mapping[str, float] | None) -> dict[str, Any]:
     """CDNvideo's `quota` of `GET .../configurations` (`{"limit": 560.0, "left": 544.0}`) as a report line."""
     if quota_answer is None:
         return {"vendor": "cdnvideo", "status": "not_reported", "note": "the account's answer has no quota"}
@@ -406,7 +426,7 @@ def verify_copy(files: Iterable[dict[str, Any]]) -> str | None:
 
 
 def delete_archived_talking_heads(
-    hook: Any, index: dict[str, Any], remote: Iterable[dict[str, Any]]
+    hook: CDNVideoHook, index: dict[str, Any], remote: Iterable[dict[str, Any]]
 ) -> dict[str, list[dict[str, str]]]:
     """Delete at CDNvideo each video still there whose archived copy verifies; never one that does not."""
     deleted, kept = [], []

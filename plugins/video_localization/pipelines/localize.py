@@ -20,6 +20,7 @@ from video_localization.core.config import setting
 from video_localization.core.errors import InvalidInputError
 from video_localization.core.http import redact_query
 from video_localization.core.languages import vendor_languages
+from video_localization.core.lineage import delivered_files, record_delivery
 from video_localization.core.mp4 import probe_mp4_file
 from video_localization.core.storage import StoredFile, as_storage_path, safe_path_part, write_bytes
 from video_localization.core.validation import Checks, http_url
@@ -632,8 +633,11 @@ def build_manifest(
 
 
 def write_manifest(plan: dict[str, Any], manifest: dict[str, Any]) -> StoredFile:
+    """`<run_dir>/manifest.json`; reports the run's lineage (source in, every delivered file out)."""
     data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
-    return write_bytes(as_storage_path(plan["run_dir"]) / "manifest.json", data, "application/json")
+    stored = write_bytes(as_storage_path(plan["run_dir"]) / "manifest.json", data, "application/json")
+    record_delivery(plan.get("source"), delivered_files(manifest))
+    return stored
 
 
 def manifest_summary(manifest: dict[str, Any], manifest_uri: str) -> dict[str, Any]:

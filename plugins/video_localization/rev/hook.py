@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import IO, Any
+from urllib.parse import quote
 
 import httpx
 from airflow.sdk import Connection, ObjectStoragePath
@@ -78,7 +79,12 @@ class _RewindingBody:
 
 
 class RevHook(VendorHook):
-    """One method per Rev endpoint; async twins for what triggers poll and cancel."""
+    """One method per Rev endpoint; async twins for what triggers poll and cancel.
+
+    :param rev_conn_id: the Airflow connection (type `rev`); `conn_id` is accepted too. Default `rev_default`.
+    :param timeout: seconds per HTTP request.
+    :param retry: the backoff policy for retryable answers (429, 5xx, timeouts); default `RetryPolicy()`.
+    """
 
     vendor = VENDOR
     default_base_url = DEFAULT_BASE_URL
@@ -197,6 +203,10 @@ class RevHook(VendorHook):
     def get_order(self, order_number: str) -> Order:
         response = self.api.request("GET", f"/orders/{order_number}", headers={"Accept": JSON})
         return parse(Order, response.json(), "order")
+
+    def order_url(self, order_number: str) -> str:
+        """The order's own URL at Rev (`GET /orders/{n}`): what the order's extra link opens."""
+        return self.api.url(f"/orders/{quote(order_number, safe='')}")
 
     async def aget_order(self, order_number: str) -> Order:
         api = await self.aapi()

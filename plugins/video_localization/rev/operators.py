@@ -19,11 +19,13 @@ from airflow.sdk.exceptions import AirflowException
 
 from video_localization.core.captions.formats import CAPTIONS_FOLDER, FORMATS, CaptionFormat, caption_filename
 from video_localization.core.errors import InvalidInputError, VendorError, VendorJobFailed
+from video_localization.core.lineage import DeliveryLineageMixin
 from video_localization.core.mp4 import probe_mp4_file
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import StoredFile, as_storage_path, require_mp4, require_text
 from video_localization.core.submit_once import idempotency_reference, submit_once
 from video_localization.rev.hook import RevHook, truthy
+from video_localization.rev.links import ORDER_XCOM_KEY, RevOrderLink
 from video_localization.rev.models import (
     VENDOR,
     AttachmentKind,
@@ -37,7 +39,6 @@ from video_localization.rev.triggers import RevOrderTrigger, order_outcome
 from video_localization.rev.validation import CaptionOrderPlan, validate_caption_order
 
 ORDER_STATE_KEY = "rev_order_number"
-ORDER_XCOM_KEY = "order_number"
 BURNED_IN_SUFFIX = "burned-in.mp4"
 
 
@@ -73,7 +74,12 @@ class _RevOperatorMixin:
 
 class RevUploadInputOperator(_RevOperatorMixin, BaseOperator):
     """Send media to Rev (`POST /inputs`): a path or object-storage URI is streamed, a URL is fetched by
-    Rev. Returns `{"input_uri": "urn:rev:inputmedia:..."}`; inputs cost nothing until ordered."""
+    Rev. Returns `{"input_uri": "urn:rev:inputmedia:..."}`; inputs cost nothing until ordered.
+
+    :param source: an http(s) URL Rev fetches, or a path / object-storage URI streamed to Rev.
+    :param content_type: the media type (default: guessed from the name).
+    :param rev_conn_id: the Rev connection (default `rev_default`).
+    """
 
     template_fields: Sequence[str] = ("source", "content_type")
 
@@ -103,9 +109,26 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
     connection's extras. Returns `{"order_number", "locale", "status": "Complete", "reused"}`; a
     Cancelled order fails the task with Rev's comments. Killing the task cancels the order while Rev
     still allows it.
+
+    :param locale: the captions' language (a project tag).
+    :param formats: the caption formats to order.
+    :param source: the media (URL, path or storage URI), unless `input_uri` is given.
+    :param input_uri: an input from `RevUploadInputOperator`.
+    :param burned_in: also order a video with the captions drawn in.
+    :param notification_url: where Rev posts status notifications (default: the connection's extra).
+    :param notification_level: Rev's notification level.
+    :param video_length_seconds: the media's length (Rev needs it above 10 MB; read from an MP4 when
+        possible).
+    :param sandbox_mode: place a sandbox order (default: the connection's extra).
+    :param wait: False returns right after the order is placed.
+    :param rev_conn_id: the Rev connection (default `rev_default`).
+
+    It also takes the wait arguments of `VendorJobOperator` (`deferrable`, `wait_timeout`, `poll_interval`,
+    `max_poll_interval`, `poll_backoff`).
     """
 
     vendor = VENDOR
+    operator_extra_links = (RevOrderLink(),)
     template_fields: Sequence[str] = (
         "source",
         "input_uri",
@@ -241,16 +264,34 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
             self.log.warning("Rev order %s was not cancelled: %s", self._order_number, error)
 
 
-class RevDownloadCaptionsOperator(_RevOperatorMixin, BaseOperator):
+class RevDownloadCaptionsOperator(DeliveryLineageMixin, _RevOperatorMixin, BaseOperator):
     """Save a Complete order's captions in every requested format (and its burned-in video) into
     `<output_dir>/captions/`, each streamed and verified.
 
     File names are those of the local conversion (`fr-FR.srt`, `fr-FR.vtt`, `video.fr_FR.srt` ...);
     the burned-in video is `<video_stem>.burned-in.mp4`. Returns
     `{"locale", "order_number", "files": [StoredFile dicts], "comments": [...], "downloaded_at"}`.
+
+    :param order_number: the Complete Rev order.
+    :param output_dir: the language's output folder; files go to its `captions/` folder.
+    :param locale: the captions' language.
+    :param formats: the formats to download.
+    :param include_burned_in: also download the burned-in caption video.
+    :param video_stem: the video's file stem, for names like `video.fr_FR.srt`.
+    :param lineage_source: the source video the files were made from (templated): the OpenLineage input;
+        default: the vendor job.
+    :param rev_conn_id: the Rev connection (default `rev_default`).
     """
 
-    template_fields: Sequence[str] = ("order_number", "output_dir", "locale", "formats", "include_burned_in")
+    template_fields: Sequence[str] = (
+        "order_number",
+        "output_dir",
+        "locale",
+        "formats",
+        "include_burned_in",
+        "lineage_source",
+    )
+    operator_extra_links = (RevOrderLink(),)
 
     def __init__(
         self,
@@ -303,13 +344,20 @@ class RevDownloadCaptionsOperator(_RevOperatorMixin, BaseOperator):
                 )
             destination = folder / f"{self.video_stem}.{BURNED_IN_SUFFIX}"
             files.append(self.hook.download_attachment(burned[0].id, destination, check_head=require_mp4))
-        return {
+        result = {
             "locale": plan.locale,
             "order_number": self.order_number,
             "files": [stored.to_dict() for stored in files],
             "comments": [comment.text for comment in order.comments if comment.text],
             "downloaded_at": datetime.now(UTC).isoformat(),
         }
+        self.remember_delivery(
+            VENDOR,
+            {"order_number": self.order_number, "locale": plan.locale},
+            result["files"],
+            job_url=self.hook.order_url(self.order_number),
+        )
+        return result
 
     def _download_caption(self, attachment_id: str, fmt: CaptionFormat, destination: Any) -> StoredFile:
         check = None if FORMATS[fmt].binary else require_text

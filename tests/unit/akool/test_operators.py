@@ -557,11 +557,13 @@ SENSOR = {"mode": "poke", "poke_interval": 0.05, "timeout": 20, "deferrable": Fa
 def test_sensor_pokes_until_every_language_is_completed(
     akool: AkoolObjects, make_context: ContextFactory
 ) -> None:
-    akool.sandbox.sandbox.settings.step_seconds = 0.2
+    settings = akool.sandbox.sandbox.settings
+    settings.step_seconds = 3600  # not done at the first poke, however loaded the machine
     answer = akool.create(languages=("fr", "de"))
     ids = {"fr-FR": answer.all_results[0].data["_id"], "de-DE": answer.all_results[1].data["_id"]}
     sensor = AkoolTranslationSensor(task_id="done", video_model_ids=ids, **SENSOR)
     assert sensor.poke(make_context()) is False
+    settings.step_seconds = 0.05  # the sandbox counts stages when read: now they pass
     result = sensor.execute(make_context())
     assert result["status"] == "success"
     assert result["statuses"] == {"fr-FR": "completed", "de-DE": "completed"}

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from airflow.sdk.exceptions import AirflowException
+from vloc_test_support import FakeTaskInstance, MemoryStateStore, PanjayaObjects
 
 from video_localization.core.errors import InvalidInputError, InvalidInputs, VendorJobFailed
 from video_localization.core.submit_once import STATE_RETENTION_DAYS, idempotency_reference
@@ -38,7 +39,6 @@ from video_localization.panjaya.sensors import PanjayaAssetSensor, PanjayaVersio
 from video_localization.pipelines.localize import build_plan
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.server import RunningSandbox
-from vloc_test_support import FakeTaskInstance, MemoryStateStore, PanjayaObjects
 
 #: Poll the sandbox every 50 ms instead of every 10 s, and wait here instead of in the triggerer.
 QUICK = {"deferrable": False, "poll_interval": 0.05, "max_poll_interval": 0.1, "wait_timeout": 20}
@@ -456,11 +456,11 @@ def test_asset_sensor_pokes_until_the_versions_are_prepared(
     panjaya: PanjayaObjects, make_context: ContextFactory
 ) -> None:
     settings = panjaya.sandbox.sandbox.settings
-    settings.step_seconds = 3600  # the sandbox's clock stands still: Processing, however slow this machine
+    settings.step_seconds = 3600  # still Processing at the first poke, however loaded the machine
     created = panjaya.create_asset(targets=("fr-FR", "de-DE"))
     sensor = PanjayaAssetSensor(task_id="asset_ready", asset_id=created.id, **SENSOR)
     assert sensor.poke(make_context()) is False  # still Processing
-    settings.step_seconds = 0.05
+    settings.step_seconds = 0.05  # the sandbox counts stages when read: now they pass
     result = sensor.execute(make_context())
     assert result["status"] == "success"
     assert set(result["versions"]) == {"fr-FR", "de-DE"}

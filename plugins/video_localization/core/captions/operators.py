@@ -18,6 +18,12 @@ class ConvertCaptionsOperator(BaseOperator):
     `notes` lists what a format had to change (SCC captions CEA-608 could only show late). Bad input
     (a format or language the conversion cannot serve, text a format cannot carry) fails the task with
     the field, the value and what is allowed, and writes nothing.
+
+    :param srt_path: the SRT to convert (a path or an object-storage URI; templated).
+    :param output_dir: the language's output folder; files go to its `captions/` folder.
+    :param locale: the captions' language (a project tag).
+    :param formats: the caption formats to write (see `CaptionFormat`).
+    :param video_stem: the video's file stem, for formats named after the video (`video.fr_FR.srt`).
     """
 
     template_fields: Sequence[str] = ("srt_path", "output_dir", "locale", "formats", "video_stem")
