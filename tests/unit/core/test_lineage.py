@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 from airflow.sdk import lineage as sdk_lineage
 from airflow.sdk.lineage import HookLineageCollector
-from akool_test_support import AkoolObjects, akool_objects, fast_hook
 from openlineage.client.serde import Serde
-from vloc_test_support import fake_context
 
+from akool_test_support import AkoolObjects, akool_objects, fast_hook
 from video_localization.akool.operators import AkoolDownloadTranslationOperator
 from video_localization.core.lineage import VENDOR_JOBS_FACET, delivered_files
 from video_localization.core.openlineage import VendorJobsRunFacet, dataset
 from video_localization.core.storage import as_storage_path, write_bytes
 from video_localization.pipelines.localize import write_manifest
 from video_localization_dev.sandbox.server import RunningSandbox
+from vloc_test_support import fake_context
 
 PRESIGNED_SOURCE = "https://media.example.com/masters/launch.mp4?X-Amz-Signature=abc123&X-Amz-Credential=k"
 

@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 from airflow.sdk.exceptions import AirflowException
-from vloc_test_support import FakeTaskInstance, MemoryStateStore, PanjayaObjects
 
 from video_localization.core.errors import InvalidInputError, InvalidInputs, VendorJobFailed
 from video_localization.core.submit_once import STATE_RETENTION_DAYS, idempotency_reference
@@ -39,6 +38,7 @@ from video_localization.panjaya.sensors import PanjayaAssetSensor, PanjayaVersio
 from video_localization.pipelines.localize import build_plan
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.server import RunningSandbox
+from vloc_test_support import FakeTaskInstance, MemoryStateStore, PanjayaObjects
 
 #: Poll the sandbox every 50 ms instead of every 10 s, and wait here instead of in the triggerer.
 QUICK = {"deferrable": False, "poll_interval": 0.05, "max_poll_interval": 0.1, "wait_timeout": 20}
