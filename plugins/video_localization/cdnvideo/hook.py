@@ -140,7 +140,10 @@ class CDNVideoHook(VendorHook):
 
     @property
     def _token_key(self) -> tuple[str, str]:
-        return (self.api.base_url, self.connection.login or "")
+        """API and user, with a fingerprint of the password: a token is never reused for another password
+        (a changed secret, or the connection form's Test button trying a wrong one in the api-server)."""
+        fingerprint = hashlib.sha256((self.connection.password or "").encode()).hexdigest()[:16]
+        return (self.api.base_url, f"{self.connection.login or ''}|{fingerprint}")
 
     def _login_form(self) -> dict[str, str]:
         login, password = self.connection.login, self.connection.password
