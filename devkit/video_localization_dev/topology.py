@@ -255,15 +255,9 @@ def compose_document() -> dict[str, Any]:
         },
         "airflow-init": {
             MERGE: common,
-            # Root only to hand the mounted output and inbox folders (made by Docker as root) to the
-            # Airflow user; then the schema migration, as the native stack's `airflow db migrate`.
-            "user": "0:0",
-            "command": [
-                "bash",
-                "-c",
-                f"chown -R ${{AIRFLOW_UID:-50000}}:0 {CONTAINER_HOME}/output {CONTAINER_HOME}/inbox"
-                " && exec airflow db migrate",
-            ],
+            # The schema migration, as the native stack's; as the Airflow user like every service (make
+            # `output/` and `inbox/` before `up`, so Docker does not create them as root).
+            "command": ["airflow", "db", "migrate"],
             "restart": "no",
             "depends_on": _ready("postgres", "redis"),
         },
@@ -298,8 +292,8 @@ COMPOSE_HEADER = (
     "# Airflow 3.3 with the CeleryExecutor: PostgreSQL, Redis, the vendor sandbox, api-server, scheduler,\n"
     "# dag-processor, triggerer and two Celery workers, on the official apache/airflow image with this\n"
     "# provider installed from wheels (Dockerfile, target `airflow`; the sandbox adds the dev kit).\n"
-    "# Up:   AIRFLOW_UID=$(id -u) docker compose up -d --build    UI: http://localhost:8080 (admin;\n"
-    "#       password: docker compose exec api-server cat /opt/airflow/passwords.json)\n"
+    "# Up:   mkdir -p output inbox && AIRFLOW_UID=$(id -u) docker compose up -d --build\n"
+    "# UI:   http://localhost:8080 (admin; docker compose exec api-server cat /opt/airflow/passwords.json)\n"
 )
 
 

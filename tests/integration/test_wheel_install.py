@@ -152,6 +152,10 @@ def test_the_provider_wheel_holds_the_provider_only(installed: Installed) -> Non
         [metadata_name] = [name for name in names if name.endswith(".dist-info/METADATA")]
         metadata = Parser().parsestr(wheel.read(metadata_name).decode())
     assert not [name for name in names if "video_localization_dev" in name or "/sandbox/" in name]
+    with _wheel(installed, PROVIDER) as wheel:
+        [entry_points] = [name for name in names if name.endswith(".dist-info/entry_points.txt")]
+        declared = wheel.read(entry_points).decode()
+    assert "video_localization_dev" not in declared and "vloc" not in declared  # `vloc` is the dev kit's
     assert "video_localization/data/languages/panjaya.csv" in names  # its data ships in the package
     requirements = [req.split(";")[0].strip().lower() for req in metadata.get_all("Requires-Dist") or []]
     for web in ("fastapi", "uvicorn", "python-multipart"):
@@ -213,7 +217,7 @@ def test_the_four_dags_load_without_import_errors(installed: Installed) -> None:
 import json
 from airflow.dag_processing.dagbag import DagBag
 
-bag = DagBag(include_examples=False)
+bag = DagBag()
 errors = {path: str(error) for path, error in bag.import_errors.items()}
 print(json.dumps({"dags": sorted(bag.dag_ids), "errors": errors}))
 """
@@ -268,7 +272,7 @@ from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.connections import sandbox_connections
 
 os.environ.update(sandbox_connections(os.environ["SANDBOX_URL"]))
-bag = DagBag(include_examples=False)
+bag = DagBag()
 run = bag.get_dag("localize_video").test(
     run_conf={
         "source": str(media_dir() / "sample.mp4"),

@@ -122,7 +122,7 @@ def test_the_airflow_services_share_one_common_block_written_once():
         service = document["services"][name]
         for key in ("image", "environment", "volumes"):
             assert service[key] == common[key], (name, key)
-        assert service["user"] == ("0:0" if name == "airflow-init" else "${AIRFLOW_UID:-50000}:0")
+        assert service["user"] == "${AIRFLOW_UID:-50000}:0"  # the image's non-root user (or yours)
 
 
 def test_every_airflow_component_and_the_sandbox_have_a_healthcheck_and_wait_for_healthy_services():
