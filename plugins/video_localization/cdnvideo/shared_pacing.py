@@ -1,8 +1,9 @@
 """CDNvideo POST pacing shared through Redis: one budget for every worker of a distributed deployment.
 
-Why: CDNvideo allows 10 POSTs a minute for the whole account (vendor document, "Rate limits"). The file
-ledger of `pacing.py` is shared only by processes that see the same folder, so two Celery workers in two
-containers each allowed 10 a minute: 20 reached the vendor. A distributed deployment already has a Redis
+Why: CDNvideo allows 10 POST requests a minute (vendor-notes); the notes do not say per client, so the
+money-safe reading is one budget for everything that uses the account. The file ledger of `pacing.py` is
+shared only by processes that see the same folder, so two Celery workers in two containers each allowed
+10 a minute: 20 reached the vendor. A distributed deployment already has a Redis
 (the Celery broker); `[video_localization] cdnvideo_pacing_url = redis://...` puts the ledger there.
 
 The ledger is a sorted set of POST attempts, scored by time. One Lua script (atomic in Redis) drops the
