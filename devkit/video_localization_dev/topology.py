@@ -190,10 +190,13 @@ def _sandbox_environment() -> dict[str, str]:
     }
 
 
-def _healthcheck(name: str, interval: str = "10s") -> dict[str, Any]:
-    """A compose healthcheck running the component's shell check (`$` escaped from compose)."""
-    test = ["CMD-SHELL", healthcheck(name).replace("$", "$$")] if name in HEALTHCHECKS else None
+def _healthcheck(test: list[str], interval: str = "10s") -> dict[str, Any]:
     return {"test": test, "interval": interval, "timeout": "30s", "retries": 10, "start_period": "30s"}
+
+
+def _component_healthcheck(name: str, interval: str = "10s") -> dict[str, Any]:
+    """A component's shell check from `HEALTHCHECKS`, its `$` escaped from compose's own interpolation."""
+    return _healthcheck(["CMD-SHELL", healthcheck(name).replace("$", "$$")], interval)
 
 
 def _ready(*names: str) -> dict[str, dict[str, str]]:
@@ -236,12 +239,12 @@ def compose_document() -> dict[str, Any]:
                 "POSTGRES_DB": "airflow",
             },
             "volumes": ["postgres-data:/var/lib/postgresql/data"],
-            "healthcheck": {**_healthcheck("postgres", "5s"), "test": ["CMD", "pg_isready", "-U", "airflow"]},
+            "healthcheck": _healthcheck(["CMD", "pg_isready", "-U", "airflow"], "5s"),
             "restart": "unless-stopped",
         },
         "redis": {
             "image": REDIS_IMAGE,
-            "healthcheck": {**_healthcheck("redis", "5s"), "test": ["CMD", "redis-cli", "ping"]},
+            "healthcheck": _healthcheck(["CMD", "redis-cli", "ping"], "5s"),
             "restart": "unless-stopped",
         },
         SANDBOX: {
@@ -250,7 +253,7 @@ def compose_document() -> dict[str, Any]:
             "command": command(SANDBOX),
             "environment": _sandbox_environment(),
             "ports": [f"{COMPOSE_SANDBOX_PORT}:{COMPOSE_SANDBOX_PORT}"],
-            "healthcheck": _healthcheck(SANDBOX, "5s"),
+            "healthcheck": _component_healthcheck(SANDBOX, "5s"),
             "restart": "unless-stopped",
         },
         "airflow-init": {
@@ -266,7 +269,7 @@ def compose_document() -> dict[str, Any]:
         service: dict[str, Any] = {
             MERGE: common,
             "command": command(name),
-            "healthcheck": _healthcheck(name),
+            "healthcheck": _component_healthcheck(name),
             "depends_on": {
                 **_ready("postgres", "redis", SANDBOX),
                 "airflow-init": {"condition": "service_completed_successfully"},
