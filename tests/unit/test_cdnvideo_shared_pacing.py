@@ -207,6 +207,19 @@ def test_the_hook_uses_the_file_ledger_unless_the_setting_names_redis(
     assert pacer.key.startswith("video-localization:cdnvideo:posts:")
 
 
+def test_without_its_redis_a_post_is_not_sent(
+    cdnvideo_conn: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The budget cannot be checked, so nothing is spent: the task fails (and Airflow may retry it)."""
+    import redis
+
+    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__CDNVIDEO_PACING_URL", "redis://127.0.0.1:1/0")
+    objects = CDNVideoObjects(CDNVideoHook(retry=FAST_RETRY), cdnvideo_conn)
+    with pytest.raises(redis.ConnectionError):
+        objects.generate()
+    assert objects.posts() == 0 and objects.created() == 0
+
+
 # -- ten "containers" against the vendor sandbox ----------------------------------------------------------
 def _generate_in_a_container(index: int, locale: str, results: Any) -> None:
     """One mapped task instance in a process whose pacing folder is its own, as in a container."""

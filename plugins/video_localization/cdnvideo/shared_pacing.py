@@ -17,6 +17,8 @@ What keeps the vendor's own count under the limit, as the file ledger does:
   lease and one window have passed (it may have reached the vendor, so that is the money-safe side).
 - `margin` adds slack for clocks that tick slightly differently on different machines: the times are each
   worker's own clock (injectable, so tests run on a fake clock), not Redis's.
+- When Redis cannot be reached the budget cannot be checked, so the POST is not sent: the error fails the
+  task (which Airflow may retry) instead of spending outside the budget.
 """
 
 from __future__ import annotations
