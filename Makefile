@@ -14,8 +14,10 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
 
+# The dev kit is reinstalled at each sync: `vloc` is its script alone (the provider once declared it too,
+# and a sync that drops the provider's copy would leave none).
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --reinstall-package video-localization-devkit
 	@touch $(STAMP)
 
 demo: $(STAMP)  ## run localize_video end to end on the sandbox vendors (Airflow on SQLite)

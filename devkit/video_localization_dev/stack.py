@@ -17,6 +17,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -214,6 +215,22 @@ class Stack:
             time.sleep(1)
         raise RuntimeError(
             f"Airflow did not become healthy in {timeout:.0f} s ({last}); logs: {self.home / 'logs'}"
+        )
+
+    def healthcheck(self, name: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run a component's compose health check here, with that component's environment: the checks
+        docker-compose.yaml gives its services are the ones the native stack passes (or fails)."""
+        env = {**self.env(), **self.component_env.get(name, {})}
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        env["HOSTNAME"] = socket.gethostname()  # what a container's shell has, and Celery's `%h`
+        return subprocess.run(
+            ["sh", "-c", topology.healthcheck(name)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd=PROJECT_DIR,
         )
 
     def _check_alive(self) -> None:

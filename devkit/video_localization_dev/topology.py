@@ -10,6 +10,10 @@ never in a command line.
 `VLOC_SANDBOX_HOST`, `VLOC_SANDBOX_PORT`, `VLOC_SANDBOX_PUBLIC_URL` and `VLOC_SANDBOX_STEP_SECONDS`, so
 its command too is the same everywhere (in a container the public URL is `http://sandbox:8900`, not
 the address it binds to).
+
+`HEALTHCHECKS` holds each component's health check, a shell command that reads its ports and host name
+from the environment, so the compose file's checks can be (and are, in the Celery integration test) run
+against the native stack too.
 """
 
 from __future__ import annotations
@@ -44,19 +48,44 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     },
 }
 
+#: Each component's health check: one shell command (compose runs it with CMD-SHELL), its addresses taken
+#: from the environment both places set, so the native stack can run the very same checks. Airflow's own
+#: jobs answer `airflow jobs check` for the job of this host; a Celery worker answers a ping to its node.
+CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"
+HEALTHCHECKS: dict[str, str] = {
+    SANDBOX: "curl --fail --silent --show-error http://127.0.0.1:${VLOC_SANDBOX_PORT}/_sandbox/health",
+    API_SERVER: "curl --fail --silent --show-error http://127.0.0.1:${AIRFLOW__API__PORT}/api/v2/monitor/health",
+    "scheduler": "airflow jobs check --job-type SchedulerJob --local",
+    "dag-processor": "airflow jobs check --job-type DagProcessorJob --local",
+    "triggerer": "airflow jobs check --job-type TriggererJob --local",
+    **{
+        worker: f'celery --app {CELERY_APP} inspect ping --timeout 10 --destination "{worker}@${{HOSTNAME}}"'
+        for worker in CELERY_WORKERS
+    },
+}
+
 # -- the compose file's fixed addresses --------------------------------------------------------------
 COMPOSE_API_PORT = 8080
 COMPOSE_SANDBOX_PORT = 8900
 COMPOSE_PROJECT = "video-localization"
 POSTGRES_IMAGE = "postgres:16"
 REDIS_IMAGE = "redis:7"
+#: The Dockerfile's two targets: Airflow with the provider, and that plus the dev kit (sandbox only).
 IMAGE = "video-localization-airflow:latest"
+SANDBOX_IMAGE = "video-localization-sandbox:latest"
+#: The official image's AIRFLOW_HOME; DAGs, deliverables and the inbox are mounted under it.
+CONTAINER_HOME = "/opt/airflow"
 ADMIN_USER = "admin"
 
 
 def command(name: str) -> list[str]:
     """The argv of a component, as the table has it (`KeyError` for an unknown component)."""
     return list(COMMANDS[name])
+
+
+def healthcheck(name: str) -> str:
+    """The health check of a component, as a shell command (`KeyError` for an unknown component)."""
+    return HEALTHCHECKS[name]
 
 
 def components(executor: str) -> tuple[str, ...]:
@@ -74,8 +103,13 @@ def airflow_environment(
     broker_url: str | None = None,
     broker_key_prefix: str | None = None,
     worker_concurrency: int = 2,
+    pacing_url: str | None = None,
 ) -> dict[str, str]:
-    """The Airflow settings the native stack and the compose file share (addresses are arguments)."""
+    """The Airflow settings the native stack and the compose file share (addresses are arguments).
+
+    With the CeleryExecutor the CDNvideo POST budget is kept in Redis (`pacing_url`, by default the
+    broker's): workers on several machines share no temp folder, so a file ledger each would multiply it.
+    """
     env = {
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__PARALLELISM": "4",
@@ -83,6 +117,8 @@ def airflow_environment(
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_url}/execution/",
         "AIRFLOW__API__BASE_URL": api_url,
         "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
+        # The Test button of the connection form (and POST /api/v2/connections/test): off by default.
+        "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
@@ -102,6 +138,9 @@ def airflow_environment(
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(worker_concurrency),
             }
         )
+        pacing = pacing_url or (broker_url if broker_url.startswith(("redis://", "rediss://")) else "")
+        if pacing:
+            env["AIRFLOW__VIDEO_LOCALIZATION__CDNVIDEO_PACING_URL"] = pacing
         if broker_key_prefix:
             # Kombu's Redis transport prefixes every key: several stacks can share one Redis database.
             env["AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX"] = broker_key_prefix
@@ -119,6 +158,8 @@ def _compose_environment() -> dict[str, str]:
         database_url=database,
         broker_url="redis://redis:6379/0",
         worker_concurrency=4,
+        # A Redis database of its own for the CDNvideo POST ledger, apart from the broker's queues.
+        pacing_url="redis://redis:6379/1",
     )
     env.update(
         {
@@ -127,45 +168,67 @@ def _compose_environment() -> dict[str, str]:
             "AIRFLOW__API__SECRET_KEY": "${AIRFLOW_SECRET_KEY:-change-me-api-secret}",
             "AIRFLOW__API__HOST": "0.0.0.0",
             "AIRFLOW__API__PORT": str(COMPOSE_API_PORT),
-            "AIRFLOW__CORE__DAGS_FOLDER": "/opt/video-localization/dags",
+            "AIRFLOW__CORE__DAGS_FOLDER": f"{CONTAINER_HOME}/dags",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": "/opt/airflow/passwords.json",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": f"{CONTAINER_HOME}/passwords.json",
             **sandbox_connections(sandbox_url),
-            "AIRFLOW__VIDEO_LOCALIZATION__OUTPUT_ROOT": "/opt/video-localization/output",
-            "AIRFLOW__VIDEO_LOCALIZATION__INTAKE_INBOX": "/opt/video-localization/inbox",
-            "VLOC_SANDBOX_HOST": "0.0.0.0",
-            "VLOC_SANDBOX_PORT": str(COMPOSE_SANDBOX_PORT),
-            "VLOC_SANDBOX_PUBLIC_URL": sandbox_url,
-            "VLOC_SANDBOX_STEP_SECONDS": "2",
+            "AIRFLOW__VIDEO_LOCALIZATION__OUTPUT_ROOT": f"{CONTAINER_HOME}/output",
+            "AIRFLOW__VIDEO_LOCALIZATION__INTAKE_INBOX": f"{CONTAINER_HOME}/inbox",
         }
     )
     return env
 
 
+def _sandbox_environment() -> dict[str, str]:
+    return {
+        "VLOC_SANDBOX_HOST": "0.0.0.0",
+        "VLOC_SANDBOX_PORT": str(COMPOSE_SANDBOX_PORT),
+        "VLOC_SANDBOX_PUBLIC_URL": f"http://{SANDBOX}:{COMPOSE_SANDBOX_PORT}",
+        "VLOC_SANDBOX_STEP_SECONDS": "2",
+        # The image's entrypoint waits for Airflow's database before any command; the sandbox has none.
+        "CONNECTION_CHECK_MAX_COUNT": "0",
+    }
+
+
 def _healthcheck(test: list[str], interval: str = "10s") -> dict[str, Any]:
-    return {"test": test, "interval": interval, "timeout": "10s", "retries": 10, "start_period": "20s"}
+    return {"test": test, "interval": interval, "timeout": "30s", "retries": 10, "start_period": "30s"}
+
+
+def _component_healthcheck(name: str, interval: str = "10s") -> dict[str, Any]:
+    """A component's shell check from `HEALTHCHECKS`, its `$` escaped from compose's own interpolation."""
+    return _healthcheck(["CMD-SHELL", healthcheck(name).replace("$", "$$")], interval)
+
+
+def _ready(*names: str) -> dict[str, dict[str, str]]:
+    return {name: {"condition": "service_healthy"} for name in names}
+
+
+#: The YAML merge key (`<<`): each Airflow service starts from the `x-airflow-common` block.
+MERGE = "<<"
+COMMON_KEY = "x-airflow-common"
 
 
 def compose_document() -> dict[str, Any]:
-    """The whole `docker-compose.yaml`: PostgreSQL, Redis, the sandbox, a one-off migration, Airflow."""
-    volumes = [
-        "./dags:/opt/video-localization/dags",
-        "./output:/opt/video-localization/output",
-        "./inbox:/opt/video-localization/inbox",
-        "airflow-home:/opt/airflow",
-    ]
-    build = {"context": ".", "dockerfile": "Dockerfile"}
-    airflow_common: dict[str, Any] = {
-        "build": build,
+    """The whole `docker-compose.yaml`: PostgreSQL, Redis, the sandbox, a one-off migration, Airflow.
+
+    What every Airflow service shares (image, environment, volumes, user) is one `x-airflow-common` block
+    that each service merges (`<<: *airflow-common`); the same dict object stands in both places, and
+    `compose_yaml()` writes it once with an anchor.
+    """
+    common: dict[str, Any] = {
+        "build": {"context": ".", "dockerfile": "Dockerfile", "target": "airflow"},
         "image": IMAGE,
+        # The official image runs as `airflow` (uid 50000, gid 0); AIRFLOW_UID=$(id -u) on Linux makes the
+        # delivered files yours.
+        "user": "${AIRFLOW_UID:-50000}:0",
         "environment": _compose_environment(),
-        "volumes": volumes,
+        "volumes": [
+            f"./dags:{CONTAINER_HOME}/dags",
+            f"./output:{CONTAINER_HOME}/output",
+            f"./inbox:{CONTAINER_HOME}/inbox",
+            f"airflow-home:{CONTAINER_HOME}",
+        ],
         "restart": "unless-stopped",
-    }
-    needs = {
-        "postgres": {"condition": "service_healthy"},
-        "redis": {"condition": "service_healthy"},
-        "airflow-init": {"condition": "service_completed_successfully"},
     }
     services: dict[str, Any] = {
         "postgres": {
@@ -185,57 +248,42 @@ def compose_document() -> dict[str, Any]:
             "restart": "unless-stopped",
         },
         SANDBOX: {
-            "build": build,
-            "image": IMAGE,
+            "build": {"context": ".", "dockerfile": "Dockerfile", "target": "sandbox"},
+            "image": SANDBOX_IMAGE,
             "command": command(SANDBOX),
-            "environment": {
-                key: value for key, value in _compose_environment().items() if key.startswith("VLOC_SANDBOX_")
-            },
+            "environment": _sandbox_environment(),
             "ports": [f"{COMPOSE_SANDBOX_PORT}:{COMPOSE_SANDBOX_PORT}"],
-            "healthcheck": _healthcheck(
-                [
-                    "CMD",
-                    "python",
-                    "-c",
-                    "import urllib.request; "
-                    f"urllib.request.urlopen('http://localhost:{COMPOSE_SANDBOX_PORT}/_sandbox/health')",
-                ],
-                "5s",
-            ),
+            "healthcheck": _component_healthcheck(SANDBOX, "5s"),
             "restart": "unless-stopped",
         },
         "airflow-init": {
-            **airflow_common,
+            MERGE: common,
+            # The schema migration, as the native stack's; as the Airflow user like every service (make
+            # `output/` and `inbox/` before `up`, so Docker does not create them as root).
             "command": ["airflow", "db", "migrate"],
             "restart": "no",
-            "depends_on": {
-                "postgres": {"condition": "service_healthy"},
-                "redis": {"condition": "service_healthy"},
-            },
+            "depends_on": _ready("postgres", "redis"),
         },
     }
     for name in AIRFLOW_COMPONENTS + CELERY_WORKERS:
         service: dict[str, Any] = {
-            **airflow_common,
+            MERGE: common,
             "command": command(name),
-            "depends_on": {**needs, SANDBOX: {"condition": "service_started"}},
+            "healthcheck": _component_healthcheck(name),
+            "depends_on": {
+                **_ready("postgres", "redis", SANDBOX),
+                "airflow-init": {"condition": "service_completed_successfully"},
+            },
         }
         if name == API_SERVER:
             service["ports"] = [f"{COMPOSE_API_PORT}:{COMPOSE_API_PORT}"]
-            service["healthcheck"] = _healthcheck(
-                [
-                    "CMD",
-                    "python",
-                    "-c",
-                    "import urllib.request; "
-                    f"urllib.request.urlopen('http://localhost:{COMPOSE_API_PORT}/api/v2/monitor/health')",
-                ]
-            )
         else:
-            service["depends_on"][API_SERVER] = {"condition": "service_healthy"}
+            # Tasks and triggers talk to the Execution API: the api-server answers first.
+            service["depends_on"].update(_ready(API_SERVER))
         services[name] = service
     return {
         "name": COMPOSE_PROJECT,
+        COMMON_KEY: common,
         "services": services,
         "volumes": {"postgres-data": {}, "airflow-home": {}},
     }
@@ -245,26 +293,40 @@ COMPOSE_HEADER = (
     "# Generated by `python -m video_localization_dev.topology compose > docker-compose.yaml`; edit\n"
     "# devkit/video_localization_dev/topology.py instead (a test keeps the two equal).\n"
     "# Airflow 3.3 with the CeleryExecutor: PostgreSQL, Redis, the vendor sandbox, api-server, scheduler,\n"
-    "# dag-processor, triggerer and two Celery workers, the project installed in the image (Dockerfile).\n"
-    "# Up:   docker compose up -d --build    UI: http://localhost:8080 (admin; password printed by the\n"
-    "#       api-server: docker compose exec api-server cat /opt/airflow/passwords.json)\n"
+    "# dag-processor, triggerer and two Celery workers, on the official apache/airflow image with this\n"
+    "# provider installed from wheels (Dockerfile, target `airflow`; the sandbox adds the dev kit).\n"
+    "# Up:   mkdir -p output inbox && AIRFLOW_UID=$(id -u) docker compose up -d --build\n"
+    "# UI:   http://localhost:8080 (admin; docker compose exec api-server cat /opt/airflow/passwords.json)\n"
 )
 
 
 def compose_yaml() -> str:
-    """The compose document as YAML, commands as flow lists so each reads as one line."""
+    """The compose document as YAML: the common block once (an anchor), merged into each Airflow service;
+    commands as flow lists so each reads as one line."""
     import yaml
 
+    document = compose_document()
+    common = document[COMMON_KEY]
+
     class _Dumper(yaml.SafeDumper):
-        def ignore_aliases(self, data: Any) -> bool:  # every service spelled out, no YAML anchors
-            return True
+        def ignore_aliases(self, data: Any) -> bool:  # only the common block is written once and aliased
+            return data is not common
+
+        def generate_anchor(self, node: yaml.Node) -> str:
+            return "airflow-common"
 
     def _list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
         flow = all(isinstance(item, str) for item in data) and len(data) <= 8
         return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
 
+    def _str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+        if data == MERGE:  # the merge key, written plain (`<<`), not as the string '<<'
+            return dumper.represent_scalar("tag:yaml.org,2002:merge", data)
+        return dumper.represent_str(data)
+
     _Dumper.add_representer(list, _list)
-    body = yaml.dump(compose_document(), Dumper=_Dumper, sort_keys=False, width=10_000, allow_unicode=True)
+    _Dumper.add_representer(str, _str)
+    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=10_000, allow_unicode=True)
     return COMPOSE_HEADER + body
 
 

@@ -101,11 +101,69 @@ def test_compose_topology_has_every_component_on_celery_postgres_and_redis():
     for name in (*topology.AIRFLOW_COMPONENTS, *topology.CELERY_WORKERS, "airflow-init"):
         assert services[name]["environment"] == env
         assert services[name]["build"]["dockerfile"] == "Dockerfile"
+        assert services[name]["build"]["target"] == "airflow"
         if name != "airflow-init":
             migrated = services[name]["depends_on"]["airflow-init"]
             assert migrated == {"condition": "service_completed_successfully"}
     dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
-    assert "--extra distributed" in dockerfile and "uv.lock" in dockerfile
+    assert "[distributed]" in dockerfile and "uv.lock" in dockerfile
+
+
+def test_the_airflow_services_share_one_common_block_written_once():
+    """image, user, environment and volumes stand once, in `x-airflow-common`, merged into each service."""
+    text = COMPOSE_FILE.read_text()
+    assert "x-airflow-common: &airflow-common\n" in text
+    airflow_services = (*topology.AIRFLOW_COMPONENTS, *topology.CELERY_WORKERS, "airflow-init")
+    assert text.count("<<: *airflow-common") == len(airflow_services)
+    assert text.count("AIRFLOW__CORE__EXECUTOR:") == 1
+    document = yaml.safe_load(text)
+    common = document["x-airflow-common"]
+    for name in airflow_services:
+        service = document["services"][name]
+        for key in ("image", "environment", "volumes"):
+            assert service[key] == common[key], (name, key)
+        assert service["user"] == "${AIRFLOW_UID:-50000}:0"  # the image's non-root user (or yours)
+
+
+def test_every_airflow_component_and_the_sandbox_have_a_healthcheck_and_wait_for_healthy_services():
+    services = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+    for name in (topology.SANDBOX, *topology.AIRFLOW_COMPONENTS, *topology.CELERY_WORKERS):
+        check = services[name]["healthcheck"]["test"]
+        # The very check the native stack runs (tests/integration/test_celery_stack.py), `$` escaped.
+        assert check == ["CMD-SHELL", topology.healthcheck(name).replace("$", "$$")], name
+    assert "--job-type SchedulerJob --local" in topology.healthcheck("scheduler")
+    assert "--job-type DagProcessorJob --local" in topology.healthcheck("dag-processor")
+    assert "--job-type TriggererJob --local" in topology.healthcheck("triggerer")
+    assert "/api/v2/monitor/health" in topology.healthcheck(topology.API_SERVER)
+    for worker in topology.CELERY_WORKERS:
+        assert f'inspect ping --timeout 10 --destination "{worker}@${{HOSTNAME}}"' in topology.healthcheck(
+            worker
+        )
+    for name in (*topology.AIRFLOW_COMPONENTS, *topology.CELERY_WORKERS):
+        needs = services[name]["depends_on"]
+        assert needs.pop("airflow-init") == {"condition": "service_completed_successfully"}
+        assert {"postgres", "redis", topology.SANDBOX} <= set(needs)
+        assert all(need == {"condition": "service_healthy"} for need in needs.values()), (name, needs)
+        if name != topology.API_SERVER:
+            assert topology.API_SERVER in needs
+
+
+def test_compose_and_the_celery_stack_enable_the_test_button_and_share_the_cdnvideo_budget(tmp_path):
+    env = yaml.safe_load(COMPOSE_FILE.read_text())["x-airflow-common"]["environment"]
+    assert env["AIRFLOW__CORE__TEST_CONNECTION"] == "Enabled"
+    assert env["AIRFLOW__VIDEO_LOCALIZATION__CDNVIDEO_PACING_URL"] == "redis://redis:6379/1"
+    celery = Stack(
+        home=tmp_path / "home",
+        output_dir=tmp_path / "out",
+        executor="CeleryExecutor",
+        database_url="postgresql+psycopg2://postgres@127.0.0.1:5432/x",
+        broker_url="redis://127.0.0.1:6379/11",
+    ).env()
+    assert celery["AIRFLOW__CORE__TEST_CONNECTION"] == "Enabled"
+    assert celery["AIRFLOW__VIDEO_LOCALIZATION__CDNVIDEO_PACING_URL"] == "redis://127.0.0.1:6379/11"
+    laptop = Stack(home=tmp_path / "home2", output_dir=tmp_path / "out").env()
+    assert laptop["AIRFLOW__CORE__TEST_CONNECTION"] == "Enabled"
+    assert "AIRFLOW__VIDEO_LOCALIZATION__CDNVIDEO_PACING_URL" not in laptop  # one machine: the file ledger
 
 
 def test_native_and_compose_share_the_airflow_settings(tmp_path):

@@ -3,7 +3,9 @@
 Connection (`cdnvideo_default`): login / password = the CDNvideo user (exchanged for a token); host = the
 API host (default `https://api.cdnvideo.ru`); extras: `account` (required: the account name in every
 path), `pacing_dir` (folder of the POST ledger shared by workers, default a folder in the system temp
-dir), `post_limit` / `post_window_seconds` (the account's POST budget, default 10 a minute).
+dir), `post_limit` / `post_window_seconds` (the account's POST budget, default 10 a minute). Where workers
+share no folder (several machines or containers), `[video_localization] cdnvideo_pacing_url` = a Redis URL
+keeps the ledger there instead (shared_pacing.py).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from video_localization.cdnvideo.models import (
     parse,
 )
 from video_localization.cdnvideo.pacing import PacerTurn, PostPacer
+from video_localization.cdnvideo.shared_pacing import RedisPacerTurn, RedisPostPacer, shared_pacer
+from video_localization.core.config import setting
 from video_localization.core.errors import VendorError, VendorResponseError
 from video_localization.core.hooks import VendorHook, base_url_of
 from video_localization.core.http import ErrorParser, VendorApi
@@ -125,7 +129,7 @@ class CDNVideoHook(VendorHook):
     conn_type = "cdnvideo"
     hook_name = "CDNvideo Talking Head"
 
-    _turn: PacerTurn | None = None
+    _turn: PacerTurn | RedisPacerTurn | None = None
 
     # -- connection -------------------------------------------------------------------------------
     @property
@@ -142,7 +146,10 @@ class CDNVideoHook(VendorHook):
 
     @property
     def _token_key(self) -> tuple[str, str]:
-        return (self.api.base_url, self.connection.login or "")
+        """API and user, with a fingerprint of the password: a token is never reused for another password
+        (a changed secret, or the connection form's Test button trying a wrong one in the api-server)."""
+        fingerprint = hashlib.sha256((self.connection.password or "").encode()).hexdigest()[:16]
+        return (self.api.base_url, f"{self.connection.login or ''}|{fingerprint}")
 
     def _login_form(self) -> dict[str, str]:
         login, password = self.connection.login, self.connection.password
@@ -265,18 +272,22 @@ class CDNVideoHook(VendorHook):
 
     # -- pacing -----------------------------------------------------------------------------------
     @cached_property
-    def pacer(self) -> PostPacer:
+    def pacer(self) -> PostPacer | RedisPostPacer:
+        """The account's POST budget: in Redis when `cdnvideo_pacing_url` is set, else a file ledger."""
         extras = self.extras
-        folder = Path(extras.get("pacing_dir") or Path(tempfile.gettempdir()) / "vloc-cdnvideo-pacing")
         digest = hashlib.sha256(f"{self.api.base_url}|{self.account}".encode()).hexdigest()[:16]
-        return PostPacer(
-            folder.expanduser() / f"posts-{digest}.json",
-            limit=int(extras.get("post_limit") or POST_LIMIT),
-            window=float(extras.get("post_window_seconds") or POST_WINDOW_SECONDS),
-        )
+        limit = int(extras.get("post_limit") or POST_LIMIT)
+        window = float(extras.get("post_window_seconds") or POST_WINDOW_SECONDS)
+        shared_url = setting("cdnvideo_pacing_url").strip()
+        if shared_url:
+            return shared_pacer(
+                shared_url, f"video-localization:cdnvideo:posts:{digest}", limit=limit, window=window
+            )
+        folder = Path(extras.get("pacing_dir") or Path(tempfile.gettempdir()) / "vloc-cdnvideo-pacing")
+        return PostPacer(folder.expanduser() / f"posts-{digest}.json", limit=limit, window=window)
 
     @contextmanager
-    def paced(self) -> Iterator[PacerTurn]:
+    def paced(self) -> Iterator[PacerTurn | RedisPacerTurn]:
         """Hold a turn of the shared POST budget: every API POST attempt inside waits for room first."""
         with self.pacer.turn() as turn:
             self._turn = turn

@@ -88,6 +88,14 @@ SETTINGS: tuple[Setting, ...] = (
         "A CDNvideo configurations snapshot (JSON) to use instead of the one shipped with the provider.",
     ),
     Setting(
+        "cdnvideo_pacing_url",
+        "Where the CDNvideo POST budget (10 a minute for the whole account) is counted. Empty: a file "
+        "ledger in the system temp folder, shared by the processes of one machine only. A Redis URL: one "
+        "ledger for every worker that uses the same URL (set it wherever workers run on several machines "
+        "or containers).",
+        example="redis://redis:6379/1",
+    ),
+    Setting(
         "cdnvideo_pool",
         "Airflow pool the CDNvideo generate tasks run in.",
         default="default_pool",

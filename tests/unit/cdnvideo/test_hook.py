@@ -130,6 +130,22 @@ def test_a_wrong_password_is_a_clear_error_and_not_retried(
     assert cdnvideo_conn.counters()["requests"] == {TOKEN_ROUTE: 2}
 
 
+def test_a_token_is_never_reused_for_another_password(
+    cdnvideo_hook: CDNVideoHook,
+    cdnvideo_conn: RunningSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The Test button in the api-server: right password (a token cached), then a wrong one, same user."""
+    assert cdnvideo_hook.test_connection()[0] is True
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CDNVIDEO_OTHER", connection_json(cdnvideo_conn, tmp_path, password="not-the-secret")
+    )
+    ok, message = CDNVideoHook("cdnvideo_other", retry=FAST_RETRY).test_connection()
+    assert ok is False and "not-the-secret" not in message
+    assert cdnvideo_conn.counters()["requests"][TOKEN_ROUTE] == 2  # the wrong password logged in (and failed)
+
+
 def test_another_account_is_refused_without_a_new_login(
     cdnvideo_conn: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
