@@ -1,16 +1,32 @@
-"""The Airflow plugin: serves the vendor webhook receiver from the api-server."""
+"""The Airflow plugin: the vendor webhook receiver and the localization board, served by the api-server."""
 
 from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
+from video_localization.board.api import URL_PREFIX as BOARD_PREFIX
+from video_localization.board.api import create_board_app
 from video_localization.callbacks.app import create_callback_app
 from video_localization.panjaya.links import PanjayaStudioLink
+
+#: Relative to the UI's `<base href>` (a leading `/` would break a deployment under a sub-path).
+BOARD_BUNDLE = BOARD_PREFIX.lstrip("/") + "/static/board.js"
 
 
 class VideoLocalizationPlugin(AirflowPlugin):
     name = "video_localization"
     fastapi_apps = [
         {"app": create_callback_app(), "url_prefix": "/vloc-callbacks", "name": "Vendor callbacks"},
+        {"app": create_board_app(), "url_prefix": BOARD_PREFIX, "name": "Localization board"},
+    ]
+    react_apps = [
+        {
+            "name": "Localization board",
+            "bundle_url": BOARD_BUNDLE,
+            "destination": "nav",
+            "url_route": "localization-board",
+            "icon": BOARD_PREFIX.lstrip("/") + "/static/icon.svg",
+            "nav_top_level": True,
+        }
     ]
     operator_extra_links = [PanjayaStudioLink()]
