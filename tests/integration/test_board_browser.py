@@ -280,7 +280,17 @@ def test_board_in_the_browser(stack: Stack, runs: dict[str, str], browser: Any):
     browser.execute_script("document.querySelector(arguments[0]).pause()", video)
 
     screenshot = os.environ.get("VLOC_BOARD_SCREENSHOT")
-    if screenshot:
+    if screenshot:  # docs/board.png: both runs, the French dub paused on a frame with its caption
+        browser.set_window_size(1440, 1640)
         browser.execute_script("document.querySelector(arguments[0]).currentTime = 1.2", video)
+        wait_until(
+            lambda: browser.execute_script(
+                "const v = document.querySelector(arguments[0]); return v.readyState >= 2 && !v.seeking",
+                video,
+            ),
+            PAGE_SECONDS,
+            "the paused frame",
+        )
+        browser.execute_script("window.scrollTo(0, 0)")
         Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(screenshot)

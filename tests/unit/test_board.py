@@ -3,8 +3,11 @@ file serving (Range, roots, SRT as WebVTT) and the API's refusals (no token, bad
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import fsspec
@@ -16,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from video_localization.board import api, cells, files
 from video_localization.board.manifest import ManifestError, read_manifest
-from video_localization.core.triggers import parse_status_line, status_line
+from video_localization.core.triggers import PollOutcome, VendorPollingTrigger, parse_status_line, status_line
 
 RUN = "file:///out/manual__1"
 
@@ -347,3 +350,46 @@ def test_the_page_module_is_public_and_has_no_data(client: TestClient):
     page = client.get("/static/board.js")
     assert page.status_code == 200
     assert "globalThis.AirflowPlugin = Board" in page.text
+
+
+class ScriptedTrigger(VendorPollingTrigger):
+    """Answers a fixed list of outcomes, one per poll."""
+
+    vendor = "scripted"
+
+    def __init__(self, *, outcomes: list[PollOutcome], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.outcomes = outcomes
+
+    def job_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    async def poll(self) -> PollOutcome:
+        return self.outcomes.pop(0)
+
+
+def test_a_waiting_trigger_logs_each_new_status_once():
+    outcomes = [
+        PollOutcome(terminal=False, status="Generating", progress=10),
+        PollOutcome(terminal=False, status="Generating", progress=10),
+        PollOutcome(terminal=False, status="Generating", progress=60),
+        PollOutcome(terminal=True, success=True, status="Completed"),
+    ]
+    trigger = ScriptedTrigger(
+        outcomes=outcomes, conn_id="x", deadline=time.time() + 60, poll_interval=0.01, max_poll_interval=0.01
+    )
+
+    logged: list[str] = []
+    # The triggerer's logger is structlog's; a stand-in keeps the lines logged at info.
+    trigger._log = SimpleNamespace(  # type: ignore[assignment]
+        info=lambda message, *args: logged.append(message % args if args else message),
+        debug=lambda *args: None,
+        warning=lambda *args: None,
+    )
+
+    async def run() -> list[Any]:
+        return [event async for event in trigger.run()]
+
+    events = asyncio.run(run())
+    assert len(events) == 1
+    assert [parse_status_line(line) for line in logged] == [("Generating", 10.0), ("Generating", 60.0)]
