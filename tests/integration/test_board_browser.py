@@ -40,6 +40,8 @@ FORMATS = ["WebVtt", "SubRip"]
 #: Deadlines for conditions (never sleeps of a fixed length): generous for a loaded 2-core machine.
 PAGE_SECONDS = 120
 RUN_SECONDS = 900
+#: One HTTP answer from the api-server (it answers slowly while the machine is busy).
+HTTP_SECONDS = 180
 
 
 def wait_until(condition: Callable[[], Any], seconds: float, what: str, step: float = 0.5) -> Any:
@@ -77,7 +79,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def rest(stack: Stack) -> Iterator[AirflowRest]:
-    client = AirflowRest(stack.api_url, ADMIN_USER, stack.password)
+    client = AirflowRest(stack.api_url, ADMIN_USER, stack.password, timeout=HTTP_SECONDS)
     client.wait_for_dag(DAG_ID)
     client.unpause(DAG_ID)
     yield client
@@ -90,7 +92,9 @@ def runs(stack: Stack, rest: AirflowRest) -> dict[str, str]:
     conf = {"source": str(media_dir() / "sample.mp4"), "source_language": "en-US", "caption_formats": FORMATS}
     delivered = rest.trigger(DAG_ID, {**conf, "target_languages": DELIVERED_LANGUAGES})["dag_run_id"]
     assert rest.wait_for_run(DAG_ID, delivered, timeout=RUN_SECONDS)["state"] == "success"
-    httpx.post(f"{stack.sandbox_url}/panjaya/_sandbox/fail-next-generate", timeout=10).raise_for_status()
+    httpx.post(
+        f"{stack.sandbox_url}/panjaya/_sandbox/fail-next-generate", timeout=HTTP_SECONDS
+    ).raise_for_status()
     failing = rest.trigger(DAG_ID, {**conf, "target_languages": ["ja-JP", "ko-KR"]})["dag_run_id"]
     assert rest.wait_for_run(DAG_ID, failing, timeout=RUN_SECONDS)["state"] == "failed"
     return {"delivered": delivered, "failing": failing}
@@ -99,14 +103,18 @@ def runs(stack: Stack, rest: AirflowRest) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def token(stack: Stack) -> str:
     answer = httpx.post(
-        f"{stack.api_url}/auth/token", json={"username": ADMIN_USER, "password": stack.password}, timeout=30
+        f"{stack.api_url}/auth/token",
+        json={"username": ADMIN_USER, "password": stack.password},
+        timeout=HTTP_SECONDS,
     )
     return answer.json()["access_token"]
 
 
 def board_runs(stack: Stack, token: str) -> list[dict[str, Any]]:
     answer = httpx.get(
-        f"{stack.api_url}/vloc-board/api/runs", headers={"Authorization": f"Bearer {token}"}, timeout=60
+        f"{stack.api_url}/vloc-board/api/runs",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=HTTP_SECONDS,
     )
     assert answer.status_code == 200, answer.text
     return answer.json()["runs"]
@@ -122,11 +130,14 @@ def test_board_api_and_downloads_refuse_unauthenticated_and_bad_tokens(
 ):
     urls = [f"{stack.api_url}/vloc-board/api/runs", video_path(stack, runs["delivered"], "fr-FR")]
     for url in urls:
-        assert httpx.get(url, timeout=30).status_code == 401, url
-        bad = httpx.get(url, headers={"Authorization": "Bearer not-a-token"}, timeout=30)
+        assert httpx.get(url, timeout=HTTP_SECONDS).status_code == 401, url
+        bad = httpx.get(url, headers={"Authorization": "Bearer not-a-token"}, timeout=HTTP_SECONDS)
         assert bad.status_code == 403, url
-        assert httpx.get(url, cookies={"_token": "forged"}, timeout=30).status_code == 403, url
-        assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=60).status_code == 200
+        assert httpx.get(url, cookies={"_token": "forged"}, timeout=HTTP_SECONDS).status_code == 403, url
+        assert (
+            httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=HTTP_SECONDS).status_code
+            == 200
+        )
 
 
 def test_files_are_served_by_range_and_only_inside_the_run_folder(
@@ -134,18 +145,20 @@ def test_files_are_served_by_range_and_only_inside_the_run_folder(
 ):
     auth = {"Authorization": f"Bearer {token}"}
     url = video_path(stack, runs["delivered"], "fr-FR")
-    whole = httpx.get(url, headers=auth, timeout=60)
-    part = httpx.get(url, headers={**auth, "Range": "bytes=100-199"}, timeout=60)
+    whole = httpx.get(url, headers=auth, timeout=HTTP_SECONDS)
+    part = httpx.get(url, headers={**auth, "Range": "bytes=100-199"}, timeout=HTTP_SECONDS)
     assert part.status_code == 206
     assert part.headers["content-range"] == f"bytes 100-199/{len(whole.content)}"
     assert part.content == whole.content[100:200]
     run = quote(runs["delivered"], safe="")
     for escape in ("..%2F..%2Fpasswords.json", "fr-FR/..%2F..%2F..%2Fetc%2Fpasswd"):
         outside = httpx.get(
-            f"{stack.api_url}/vloc-board/files/{DAG_ID}/{run}/{escape}", headers=auth, timeout=30
+            f"{stack.api_url}/vloc-board/files/{DAG_ID}/{run}/{escape}", headers=auth, timeout=HTTP_SECONDS
         )
         assert outside.status_code == 404, escape
-    srt_as_vtt = httpx.get(f"{url.rsplit('/', 1)[0]}/fr-FR.srt?as=vtt&locale=fr-FR", headers=auth, timeout=60)
+    srt_as_vtt = httpx.get(
+        f"{url.rsplit('/', 1)[0]}/fr-FR.srt?as=vtt&locale=fr-FR", headers=auth, timeout=HTTP_SECONDS
+    )
     assert srt_as_vtt.status_code == 200
     assert srt_as_vtt.text.startswith("WEBVTT")
 

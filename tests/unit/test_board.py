@@ -177,7 +177,7 @@ def test_cells_from_task_instances_while_a_run_goes_on():
     wanted = cells.wanted_lookups("localize_video", RUN_INFO, tis, None)
     assert cells.Wanted("reason", "localize_language.generate", 3, 1) in wanted
     assert cells.Wanted("status", "localize_language.generate", 2, 1) in wanted
-    assert cells.Wanted("xcom", "localize_language.download", 0) in wanted
+    assert cells.Wanted("xcom", "localize_language.download", 0, 1) in wanted
     lookups = cells.Lookups(
         reasons={("localize_language.generate", 3): "panjaya: version v-it failed: generation_failed"},
         vendor_status={("localize_language.generate", 2): ("Generating", 40.0)},
@@ -299,6 +299,7 @@ def test_files_only_inside_a_run_folder_under_a_root(store: fsspec.AbstractFileS
     with pytest.raises(HTTPException):
         files.file_in_run("memory://elsewhere/run", "fr-FR/video.mp4", roots)
     assert not files.under_roots("memory://boardroom/run", roots)
+    assert not files.under_roots("memory://board/../secrets", roots)
 
 
 def test_file_response_serves_a_range_from_object_storage(store: fsspec.AbstractFileSystem):
@@ -393,3 +394,49 @@ def test_a_waiting_trigger_logs_each_new_status_once():
     events = asyncio.run(run())
     assert len(events) == 1
     assert [parse_status_line(line) for line in logged] == [("Generating", 10.0), ("Generating", 60.0)]
+
+
+def test_talking_head_run_from_its_v1_manifest():
+    document = {
+        "manifest_version": 1,
+        "dag_id": "talking_head_video",
+        "run_id": "th",
+        "vendor": "cdnvideo",
+        "languages": [
+            {
+                "locale": "de-DE",
+                "status": "delivered",
+                "task_id": "cdn-42",
+                "files": [
+                    {
+                        "uri": "file:///out/th/de-DE/video.mp4",
+                        "name": "video.mp4",
+                        "size_bytes": 7,
+                        "sha256": "d" * 64,
+                    }
+                ],
+            },
+            {"locale": "en-US", "status": "skipped", "task_id": None, "files": []},
+        ],
+    }
+    manifest = read_manifest(document, "file:///out/th")
+    run = {"dag_run_id": "th", "state": "failed", "conf": {"video_name": "Product update"}}
+    tis = [
+        ti("plan", -1, "success"),
+        ti("per_locale.generate", 0, "success", "de-DE"),
+        ti("per_locale.download", 0, "success", "de-DE"),
+        ti("per_locale.generate", 1, "failed", "en-US"),
+        ti("per_locale.download", 1, "upstream_failed"),
+    ]
+    lookups = cells.Lookups(
+        reasons={("per_locale.generate", 1): "cdnvideo: task cdn-43 failed: voice unavailable"}
+    )
+    row = cells.build_row("talking_head_video", run, tis, None, manifest, "file:///out/th", lookups)
+    assert (row["title"], row["vendor"], row["formats"]) == ("Product update", "cdnvideo", [])
+    german, english = row["languages"]
+    assert german["video"]["status"] == "delivered" and german["job_ids"] == {"task_id": "cdn-42"}
+    assert german["player"]["video_url"] == "vloc-board/files/talking_head_video/th/de-DE/video.mp4"
+    assert (english["video"]["status"], english["video"]["reason"]) == (
+        "failed",
+        "cdnvideo: task cdn-43 failed: voice unavailable",
+    )

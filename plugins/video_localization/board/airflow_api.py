@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 
 #: Deadline of one REST call (the api-server answering itself; generous for a loaded 2-core machine).
-TIMEOUT_SECONDS = 30.0
+TIMEOUT_SECONDS = 60.0
 
 
 class AirflowApiError(RuntimeError):

@@ -315,12 +315,20 @@ def create_board_app() -> FastAPI:
     ) -> Response:
         """A file of a run's folder: whole or by Range; `?as=vtt` serves an SRT as WebVTT."""
         require_run_access(user, dag_id)
+        # A playing <video> asks for many ranges: a finished run's folder is looked up once.
+        folder_key = ("folder", dag_id, run_id)
         async with rest_for(request) as api:
             try:
-                await api.dag_run(dag_id, run_id)  # Airflow's own check of this run, as the caller
-                tis = await api.task_instances([dag_id], [run_id])
-                plan = await run_plan(api, dag_id, run_id, tis)
-                folder, _ = await run_folder_and_manifest(api, dag_id, run_id, tis, plan)
+                await api.dag_run(dag_id, run_id)  # Airflow's own check of this run, as the caller, each time
+                folder = CACHE.get(folder_key)
+                if folder is None:
+                    tis = await api.task_instances([dag_id], [run_id])
+                    plan = await run_plan(api, dag_id, run_id, tis)
+                    folder, _ = await run_folder_and_manifest(api, dag_id, run_id, tis, plan)
+                    if folder and any(
+                        t["task_id"] == "manifest" and t.get("state") == "success" for t in tis
+                    ):
+                        CACHE.put(folder_key, folder)
             except AirflowApiError as error:
                 raise HTTPException(
                     status_code=error.status_code if error.status_code < 500 else 502

@@ -196,20 +196,22 @@ def wanted_lookups(
     wanted: list[Wanted] = []
     for ti in tis:
         task_id, index, state = ti["task_id"], ti.get("map_index", -1), ti.get("state")
-        if state == "failed" and ti.get("try_number"):
-            wanted.append(Wanted("reason", task_id, index, ti["try_number"]))
-        elif state in WAITING_STATES and ti.get("try_number") and task_id != REVIEW_STEP:
-            wanted.append(Wanted("status", task_id, index, ti["try_number"]))
+        # The try is part of every key: a cleared task's next try is read afresh, never from the cache.
+        try_number = int(ti.get("try_number") or 0)
+        if state == "failed" and try_number:
+            wanted.append(Wanted("reason", task_id, index, try_number))
+        elif state in WAITING_STATES and try_number and task_id != REVIEW_STEP:
+            wanted.append(Wanted("status", task_id, index, try_number))
         if (
             manifest is None
             and state == "success"
             and (task_id in DOWNLOAD_STEPS or task_id in CAPTION_FORMAT_STEPS)
         ):
-            wanted.append(Wanted("xcom", task_id, index))
+            wanted.append(Wanted("xcom", task_id, index, try_number))
         if task_id in JOB_ID_XCOMS and state in WAITING_STATES | {"success", "failed", "running"}:
-            wanted.append(Wanted("xcom", task_id, index, key=JOB_ID_XCOMS[task_id]))
+            wanted.append(Wanted("xcom", task_id, index, try_number, key=JOB_ID_XCOMS[task_id]))
         if task_id == STUDIO_URL_STEP and state not in QUEUED_STATES and state != "skipped":
-            wanted.append(Wanted("xcom", task_id, index, key=STUDIO_URL_KEY))
+            wanted.append(Wanted("xcom", task_id, index, try_number, key=STUDIO_URL_KEY))
     return wanted
 
 
@@ -298,6 +300,11 @@ LABELS = {
 }
 
 
+def no_reason(task_id: str) -> str:
+    """A failure whose try logged no exception (its process was lost): say so, and where to look."""
+    return f"{task_id} failed without an error in its log (its process ended); see the task log"
+
+
 def cell(status: str, **extra: Any) -> dict[str, Any]:
     return {"status": status, "label": LABELS[status], **extra}
 
@@ -309,7 +316,7 @@ def _video_cell_from_tasks(
     for ti in chain_tis:
         if ti.get("state") == "failed":
             key = (ti["task_id"], ti["map_index"])
-            reason = ctx.lookups.reasons.get(key) or f"{ti['task_id']} failed"
+            reason = ctx.lookups.reasons.get(key) or no_reason(ti["task_id"])
             return cell("failed", reason=reason, task_url=ctx.task_url(ti))
     review = by_task.get(REVIEW_STEP)
     if review is not None and review.get("state") == "success":
@@ -337,7 +344,7 @@ def _video_cell_from_tasks(
             if failed is not None:
                 reason = ctx.lookups.reasons.get((failed["task_id"], failed["map_index"]))
                 return cell(
-                    "failed", reason=reason or f"{failed['task_id']} failed", task_url=ctx.task_url(failed)
+                    "failed", reason=reason or no_reason(failed["task_id"]), task_url=ctx.task_url(failed)
                 )
             return cell("failed", reason="an earlier step of this language failed")
         if ti.get("state") in WAITING_STATES:
@@ -354,7 +361,7 @@ def _video_cell_from_tasks(
     for ti in shared:
         state = ti.get("state")
         if state == "failed":
-            reason = ctx.lookups.reasons.get((ti["task_id"], ti["map_index"])) or f"{ti['task_id']} failed"
+            reason = ctx.lookups.reasons.get((ti["task_id"], ti["map_index"])) or no_reason(ti["task_id"])
             return cell("failed", reason=reason, task_url=ctx.task_url(ti))
         if state in WAITING_STATES:
             word, progress = ctx.lookups.vendor_status.get((ti["task_id"], ti["map_index"]), (None, None))
@@ -403,7 +410,7 @@ def _caption_cell(
         if state == "failed":
             return cell(
                 "failed",
-                reason=ctx.lookups.reasons.get(key) or f"{ti['task_id']} failed",
+                reason=ctx.lookups.reasons.get(key) or no_reason(ti["task_id"]),
                 task_url=ctx.task_url(ti),
             )
         if state == "success" and ti["task_id"] in CAPTION_FORMAT_STEPS:

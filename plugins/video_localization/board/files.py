@@ -46,8 +46,13 @@ def _key(path: ObjectStoragePath | str) -> str:
 
 
 def under_roots(folder: ObjectStoragePath | str, roots: list[ObjectStoragePath]) -> bool:
-    """`folder` is a root or lies below one (compared as normalised storage URIs, scheme included)."""
+    """`folder` is a root or lies below one (compared as normalised storage URIs, scheme included).
+
+    A local path is resolved first; an object-store key keeps `..` literally, so any `.`/`..` segment
+    is refused rather than trusted to mean the same thing to every store."""
     key = _key(as_storage_path(str(folder)))
+    if any(part in (".", "..") for part in key.split("://", 1)[-1].split("/")):
+        return False
     return any(key == _key(root) or key.startswith(_key(root) + "/") for root in roots)
 
 
