@@ -122,6 +122,18 @@ def test_v2_manifest_is_read_and_unsafe_paths_are_dropped():
     assert (french.status, french.reason) == ("moved", "moved to akool by fallback")
     assert [f.path for f in french.files] == ["fr-FR/video.mp4", None]
     assert manifest.caption_formats == ["WebVtt"]
+    run = {"dag_run_id": "r", "state": "success", "conf": {}}
+    row = cells.build_row(
+        "localize_video", run, [], None, manifest, "s3://out/2026-12-04-launch", cells.Lookups()
+    )
+    french_row = row["languages"][0]
+    assert row["title"] == "Launch video"
+    assert (french_row["video"]["status"], french_row["video"]["reason"]) == (
+        "moved",
+        "moved to akool by fallback",
+    )
+    assert french_row["player"]["video_url"] == "vloc-board/files/localize_video/r/fr-FR/video.mp4"
+    assert [attempt["vendor"] for attempt in french_row["attempts"]] == ["panjaya", "akool"]
 
 
 @pytest.mark.parametrize("raw", ["not json", "[1]", json.dumps({"languages": []})])

@@ -444,7 +444,7 @@ def _job_ids(ctx: RunContext, chain_tis: list[dict[str, Any]]) -> dict[str, str]
 
 
 def _finish_files(ctx: RunContext, data: dict[str, Any]) -> dict[str, Any]:
-    """Files as links the page can use, plus the player's video and caption track for a delivered video."""
+    """A cell's manifest files as entries the page can link to (name, size, SHA-256, download URL)."""
     files = [file_entry(ctx.dag_id, ctx.run_id, f) for f in data.pop("files", [])]
     if files:
         data["files"] = files
@@ -491,7 +491,11 @@ def build_row(
         files: list[ManifestFile] = list(entry.files) if entry is not None else []
         if entry is not None and entry.status == DELIVERED:
             video = cell("delivered", files=[f for f in files if f.kind == "video"])
-        elif entry is not None and entry.status in (FAILED, REJECTED, MOVED):
+        elif entry is not None and entry.status == MOVED:  # v2: delivered by a fallback vendor, or on its way
+            video = cell(MOVED, reason=entry.reason, files=[f for f in files if f.kind == "video"])
+            if not video["files"]:
+                video.pop("files")
+        elif entry is not None and entry.status in (FAILED, REJECTED):
             video = cell(entry.status, reason=entry.reason)
         else:
             video = _video_cell_from_tasks(ctx, locale, chain_tis, shared)
@@ -512,11 +516,13 @@ def build_row(
             for fmt in formats
         }
         player = None
-        if video["status"] == "delivered" and video.get("files"):
-            movie = video["files"][0]
+        movie = (
+            video["files"][0] if video["status"] in ("delivered", "moved") and video.get("files") else None
+        )
+        if movie is not None and movie.path:
             track = _track_source(subtitles)
             player = {
-                "video_url": file_url(dag_id, run_id, movie.path) if movie.path else None,
+                "video_url": file_url(dag_id, run_id, movie.path),
                 "track_url": _track_url(dag_id, run_id, track, locale) if track else None,
             }
         rows.append(
