@@ -45,12 +45,15 @@ function StatusBadge({ cell }) {
   return h(C.Badge, { colorPalette: STATUS_COLORS[cell.status] || "gray", variant: "subtle", size: "sm" }, cell.label);
 }
 
-function FileLinks({ files }) {
+// A file's name (or its path in the run folder, where names repeat), size, checksum and download link.
+function FileLinks({ files, paths }) {
   if (!files || !files.length) return null;
   return h(C.Stack, { gap: 0.5, mt: 1 }, files.map((file) =>
     h(C.HStack, { key: file.path || file.name, gap: 2, fontSize: "xs", color: "fg.muted" },
       file.url
-        ? h(C.Link, { href: url(file.url + "?download=true"), colorPalette: "blue", "data-download": file.name }, file.name)
+        ? h(C.Link, {
+          href: url(file.url + "?download=true"), colorPalette: "blue", "data-download": file.name, title: file.path,
+        }, paths ? file.path : file.name)
         : h(C.Text, null, file.name || file.format),
       h(C.Text, null, size(file.bytes)),
       file.sha256 ? h(C.Code, { fontSize: "2xs", title: `SHA-256 ${file.sha256}` }, file.sha256.slice(0, 10)) : null,
@@ -114,7 +117,10 @@ function Player({ run, lang }) {
         h(C.Heading, { size: "sm" }, `${lang.locale} — ${run.title}`),
         h(C.Text, { fontSize: "xs", color: "fg.muted" },
           lang.player.track_url ? "Captions shown over the video (WebVTT)." : "No captions for this language."),
-        h(FileLinks, { files: [...(lang.video.files || []), ...Object.values(lang.captions).flatMap((c) => c.files || []), ...(lang.other_files || [])] }))));
+        h(FileLinks, {
+          paths: true,
+          files: [...(lang.video.files || []), ...Object.values(lang.captions).flatMap((c) => c.files || []), ...(lang.other_files || [])],
+        }))));
 }
 
 function Matrix({ run }) {
@@ -157,7 +163,8 @@ function RunCard({ run, expanded, toggle }) {
       h(C.Text, { fontSize: "sm", color: "fg.muted", w: "1rem" }, expanded ? "▾" : "▸"),
       h(C.Stack, { gap: 0, flex: "1 1 18rem", minW: 0 },
         h(C.Text, { fontWeight: "semibold", "data-title": "" }, run.title),
-        h(C.Text, { fontSize: "xs", color: "fg.muted", truncate: true }, run.source || run.run_id)),
+        h(C.Text, { fontSize: "xs", color: "fg.muted", truncate: true, title: run.run_id },
+          (run.source || run.run_id).replace(/^file:\/\//, ""))),
       h(C.Stack, { gap: 0, minW: "9rem" },
         h(C.Text, { fontSize: "xs", color: "fg.muted" }, run.dag_id === "talking_head_video" ? "Talking head" : "Dubbing"),
         h(C.Text, { fontSize: "sm" }, VENDOR_NAMES[run.vendor] || run.vendor)),
