@@ -4,7 +4,7 @@ The vendors' documented media errors (no audio track, too long, too many frames 
 reached through a real cause, so the emulators read the file they are given. An MP4's properties come
 from its boxes (ISO/IEC 14496-12), parsed by `core.mp4`, which the providers' pre-flight checks share;
 whether it holds speech cannot be read from a container, so the committed samples say it in
-`include/media/catalogue.json`, keyed by SHA-256. Any other file with an audio track is taken to hold speech.
+`media/catalogue.json`, keyed by SHA-256. Any other file with an audio track is taken to hold speech.
 """
 
 from __future__ import annotations

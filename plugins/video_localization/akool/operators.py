@@ -94,7 +94,7 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
     """Translate a video (Akool fetches `source_url`) into each target language and wait for the jobs.
 
     :param source_url: http(s) URL of the MP4 Akool downloads (Akool has no upload endpoint).
-    :param target_locales: project tags (`fr-FR`, `de-DE`, ...; see include/languages/akool.csv).
+    :param target_locales: project tags (`fr-FR`, `de-DE`, ...; see data/languages/akool.csv).
     :param source_locale: spoken language of the video; None / "auto" lets Akool detect it.
     :param lipsync: lip-synced video (paid extra; the source must be at most 60 s).
     :param face_enhance: only with lipsync.

@@ -1,6 +1,6 @@
 """Checks of an Akool translation request before anything is paid for.
 
-Two stages: `validate_translation` needs no network (languages from `include/languages/akool.csv`, flags,
+Two stages: `validate_translation` needs no network (languages from `data/languages/akool.csv`, flags,
 numbers, URLs, and the documented media limits when the source's properties are known); then
 `check_live_languages` compares the plan with Akool's live language list (one cheap GET, cached), so a
 language Akool dropped is refused before the paid create, not by it.

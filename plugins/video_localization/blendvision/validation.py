@@ -1,7 +1,7 @@
 """Checks of a BlendVision request before anything is uploaded or paid for; each names field, value, allowed.
 
 Found (document): one output language per job, language codes ISO 639-1 or ISO 639-1+ISO 3166-1 (the
-table `include/languages/blendvision.csv` maps the project's tags to them), decimal interval seconds
+table `data/languages/blendvision.csv` maps the project's tags to them), decimal interval seconds
 (read by `blendvision.decimal`), the source type enum.
 Found on BlendVision's upload page (not in the captured document): library files up to 70 GB, and the
 accepted file extensions (MAX_UPLOAD_BYTES, VIDEO_EXTENSIONS, AUDIO_EXTENSIONS).

@@ -3,7 +3,7 @@
 A plan must reject an unknown voice, a voice of the wrong language or a background of the wrong size
 before any call, and the trigger form wants its choices at parse time, when no network is allowed. So
 the answer of `GET .../configurations` (without status and quota) is kept as a snapshot,
-`video_localization/data/cdnvideo/configurations.json` (or `[video_localization] cdnvideo_catalogue`).
+`data/cdnvideo/configurations.json` (or `[video_localization] cdnvideo_catalogue`).
 The generate operator checks every request again against the live answer before it POSTs, so a stale
 snapshot costs a clear error at worst. Refresh it from an account with:
 

@@ -94,7 +94,7 @@ def check_text(
 
 
 def language(locale: str, field: str = "locale") -> VendorLanguage:
-    """A locale CDNvideo voices speak (include/languages/cdnvideo.csv: its code is the voices' language)."""
+    """A locale CDNvideo voices speak (data/languages/cdnvideo.csv: its code is the voices' language)."""
     return vendor_languages(VENDOR).target(locale, field)
 
 

@@ -101,6 +101,14 @@ SETTINGS: tuple[Setting, ...] = (
         default="default_pool",
     ),
 )
+SETTINGS += (
+    Setting(
+        "board_output_roots",
+        "Comma-separated folders or URIs the localization board may read run folders from (empty: the "
+        "output_root setting).",
+        example="/data/localized, s3://media-bucket/localized",
+    ),
+)
 _BY_KEY = {setting.key: setting for setting in SETTINGS}
 
 

@@ -1,6 +1,6 @@
 """Language registry: which BCP-47 tags each vendor takes as source and as target, and its own code.
 
-The data lives in `include/languages/<vendor>.csv` (columns tag, name, code, source, target), one file a
+The data lives in `data/languages/<vendor>.csv` (columns tag, name, code, source, target), one file a
 vendor, copied from that vendor's document. Lookups accept any casing (`fr-fr`, `fr_FR`) and answer the
 canonical tag; a tag a vendor does not take gets an `InvalidInputError` listing what it does take.
 """

@@ -1,7 +1,7 @@
 """Where the provider's data files live: inside the package, found with `importlib.resources`.
 
 Language tables, the CDNvideo configuration catalogue and the sample talking-head scripts ship in
-`video_localization/data/`, so an installed wheel finds them exactly as a checkout does.
+`data/`, so an installed wheel finds them exactly as a checkout does.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ Every event also carries the job's ids (`job_kwargs()`), so the operator resumin
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from abc import abstractmethod
 from collections.abc import AsyncIterator
@@ -38,6 +39,28 @@ class PollOutcome:
     status: str = ""
     message: str = ""
     payload: dict[str, Any] = field(default_factory=dict)
+    #: The vendor's own progress figure where it gives one (its scale, as it sent it).
+    progress: float | None = None
+
+
+#: The line a waiting trigger logs when the vendor's status (or progress) changes; the task's log is
+#: where people (and the localization board, through Airflow's log API) see a job's progress.
+STATUS_LINE = re.compile(r"^Vendor status: (?P<status>.+?)(?: \(progress (?P<progress>[0-9.]+)\))?$")
+
+
+def status_line(status: str, progress: float | None = None) -> str:
+    return f"Vendor status: {status or 'unknown'}" + (
+        f" (progress {progress:g})" if progress is not None else ""
+    )
+
+
+def parse_status_line(text: str) -> tuple[str, float | None] | None:
+    """The status word and progress of a `status_line`, or None for any other log line."""
+    match = STATUS_LINE.match(text.strip())
+    if match is None:
+        return None
+    progress = match.group("progress")
+    return match.group("status"), float(progress) if progress else None
 
 
 def next_poll_interval(current: float, factor: float, cap: float) -> float:
@@ -105,6 +128,7 @@ class VendorPollingTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         interval = self.poll_interval
         errors_in_a_row = 0
+        last_seen: tuple[str, float | None] | None = None
         while True:
             try:
                 outcome = await self.poll()
@@ -131,6 +155,9 @@ class VendorPollingTrigger(BaseTrigger):
                     vendor_status=outcome.status,
                 )
                 return
+            if outcome.status and (outcome.status, outcome.progress) != last_seen:
+                last_seen = (outcome.status, outcome.progress)
+                self.log.info(status_line(outcome.status, outcome.progress))
             self.log.debug("Vendor status %s; next poll in %.1f s", outcome.status, interval)
             await asyncio.sleep(min(interval, remaining))
             interval = next_poll_interval(interval, self.backoff_factor, self.max_poll_interval)

@@ -54,7 +54,7 @@ def version_outcome(version: Version, wait_for: VersionWait) -> PollOutcome:
         return PollOutcome(
             terminal=True, success=True, status=status.value, payload={"locale": version.locale}
         )
-    return PollOutcome(terminal=False, status=status.value)
+    return PollOutcome(terminal=False, status=status.value, progress=version.progress)
 
 
 class PanjayaAssetTrigger(VendorPollingTrigger):

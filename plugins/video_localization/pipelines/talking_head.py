@@ -40,7 +40,7 @@ SCRIPT_SUFFIXES = (".txt", ".ssml")
 
 
 def sample_scripts() -> dict[str, str]:
-    """`include/scripts/talking_head/<locale>.txt|.ssml`: the form's default scripts."""
+    """`data/scripts/talking_head/<locale>.txt|.ssml`: the form's default scripts."""
     folder = data_dir() / "scripts" / "talking_head"
     return {
         path.stem: path.read_text(encoding="utf-8").strip()

@@ -32,7 +32,7 @@ Inferred (each one constant in `constants.py`):
   service gives up after MAX_ATTEMPTS failed attempts (SSML whose tags do not nest).
 - QUEUE_STAGES / PROCESSING_STAGES: the time-driven states.
 - LIST_INCLUDES_UNFINISHED (video_url/duration null until processed), DEFAULT_SORT "date" ascending.
-- RESULT_MEDIA: every video is the bytes of include/media/sample.mp4; `duration` is the script's estimate.
+- RESULT_MEDIA: every video is the bytes of media/sample.mp4; `duration` is the script's estimate.
 - The video files answer 403 (bad signature or another IP), 410 (expired), 404 (deleted), no bodies.
 """
 

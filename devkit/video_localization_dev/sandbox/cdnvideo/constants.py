@@ -62,7 +62,7 @@ QUEUE_STAGES = 1
 PROCESSING_STAGES = 2
 # A task whose SSML the TTS provider rejects is retried (`attempts`) and then canceled by the service.
 MAX_ATTEMPTS = 3
-# The MP4 every task's video is served from: include/media/<RESULT_MEDIA>. A stand-in, so its own length
+# The MP4 every task's video is served from: media/<RESULT_MEDIA>. A stand-in, so its own length
 # (8 s) is not the `duration` reported, which is the script's estimate.
 RESULT_MEDIA = "sample.mp4"
 # Default background and emotion (document: "If not specified, green_screen" / "neutral emotion").
