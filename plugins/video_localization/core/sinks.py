@@ -143,10 +143,10 @@ def write_small(destination: ObjectStoragePath, data: bytes) -> None:
     sink = open_sink(destination)
     try:
         sink.write(data)
+        sink.commit()
     except BaseException:
-        sink.abort()
+        sink.abort()  # nothing once committed
         raise
-    sink.commit()
 
 
 def record_output_lineage(destination: ObjectStoragePath) -> None:
