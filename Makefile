@@ -7,7 +7,7 @@ VENV := .venv
 STAMP := $(VENV)/.synced
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: demo test lint bench up down sandbox clean
+.PHONY: demo test lint bench bench-fanout up down sandbox clean
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -32,8 +32,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: $(STAMP)  ## measured figures, side by side (not timed tests)
+bench: $(STAMP)  ## measured figures, side by side (not timed tests): memory, polling, download, parse
 	$(VENV)/bin/python -m benchmarks
+
+bench-fanout: $(STAMP)  ## one video x 20 languages x 4 caption formats on the stack (minutes)
+	$(VENV)/bin/python -m benchmarks fanout
 
 up: $(STAMP)  ## the sandbox plus Airflow, left running for the UI
 	$(VENV)/bin/vloc up

@@ -8,6 +8,13 @@ measured and the ratio, and the numbers go into the closing notes.
    allocations (tracemalloc).
 2. Polling cost: N concurrent status polls on the event loop's one shared `AsyncClient` against a new
    client per poll (what a trigger that builds its own client does). Wall time and new connections.
+3. Download throughput (`benchmarks/download.py`): `curl -o` against `stream_to_storage`, 1 GiB into
+   /dev/shm on loopback, and peak RSS growth for 2 GiB.
+4. DAG parse (`benchmarks/parse.py`): each DAG file against a trivial one-task DAG, cold, fresh process.
+
+`python -m benchmarks` runs 1-4 (what `make bench` runs); `python -m benchmarks NAME [options]` runs one:
+`memory`, `polling`, `download`, `parse`, or `fanout` (`benchmarks/fanout.py`: one video x 20 languages
+x 4 caption formats on the running stack; minutes, so not part of `make bench`; `make bench-fanout`).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import shutil
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -120,17 +128,46 @@ def bench_polling(base_url: str) -> None:
     print(f"  time ratio per-poll/shared: {fresh_time / max(shared_time, 1e-6):.1f}x")
 
 
-def main() -> None:
+def bench_on_sandbox(memory: bool = True, polling: bool = True) -> None:
     from video_localization_dev.media import media_dir
 
     work = Path(tempfile.mkdtemp(prefix="vloc-bench-"))
     try:
         with running_sandbox(step_seconds=0.05) as sandbox:
-            bench_download(sandbox.url, media_dir(), work)
-            print()
-            bench_polling(sandbox.url)
+            if memory:
+                bench_download(sandbox.url, media_dir(), work)
+                print()
+            if polling:
+                bench_polling(sandbox.url)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    from benchmarks import download, fanout, parse
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    name = args.pop(0) if args and not args[0].startswith("-") else "all"
+    if name == "fanout":
+        fanout.main(args)
+        return
+    parser = argparse.ArgumentParser(prog=f"python -m benchmarks {name}")
+    parser.add_argument("--size-mib", type=int, default=1024, help="download: file size for throughput")
+    parser.add_argument("--rss-size-mib", type=int, default=2048, help="download: file size for peak RSS")
+    parser.add_argument("--repeat", type=int, default=3, help="download and parse: runs per figure")
+    options = parser.parse_args(args)
+    if name not in {"all", "memory", "polling", "download", "parse"}:
+        parser.error(f"unknown benchmark {name!r}: memory, polling, download, parse, fanout")
+    if name in {"all", "memory", "polling"}:
+        bench_on_sandbox(memory=name != "polling", polling=name != "memory")
+        print()
+    if name in {"all", "download"}:
+        download.bench_download(options.size_mib, options.rss_size_mib, options.repeat)
+        print()
+    if name in {"all", "parse"}:
+        parse.bench_parse(options.repeat)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from airflow.providers.http.operators.http import HttpOperator
 from airflow.sdk import Asset, TriggerRule, dag, task, task_group
 from airflow.sdk.exceptions import AirflowFailException
 
@@ -31,6 +30,7 @@ from video_localization.blendvision.operators import (
 from video_localization.core.captions.operators import ConvertCaptionsOperator
 from video_localization.core.config import float_setting
 from video_localization.core.errors import InvalidInputError, InvalidInputs
+from video_localization.core.lazy import ImportOnRunOperator
 from video_localization.notifications import RunFailureNotifier
 from video_localization.panjaya.operators import (
     PanjayaAssetFromSourceOperator,
@@ -251,13 +251,17 @@ def localize_video() -> None:
     def notification_wanted(**context: Any) -> bool:
         return bool(context["params"].get("notify_conn_id"))
 
-    notify = HttpOperator(
+    notify = ImportOnRunOperator(  # the http provider's HttpOperator, imported when the task runs
         task_id="notify",
-        http_conn_id="{{ params.notify_conn_id }}",
-        endpoint="",
-        method="POST",
-        data="{{ ti.xcom_pull(task_ids='manifest')['summary'] | tojson }}",
-        headers={"Content-Type": "application/json"},
+        real_operator="airflow.providers.http.operators.http.HttpOperator",
+        operator_kwargs={
+            "http_conn_id": "{{ params.notify_conn_id }}",
+            "endpoint": "",
+            "method": "POST",
+            "data": "{{ ti.xcom_pull(task_ids='manifest')['summary'] | tojson }}",
+            "headers": {"Content-Type": "application/json"},
+            "deferrable": False,
+        },
         retries=3,
     )
     written >> notification_wanted() >> notify

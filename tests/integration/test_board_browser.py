@@ -25,7 +25,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from video_localization.core.paths import media_dir
+from video_localization_dev.media import media_dir
 from video_localization_dev.rest import AirflowRest
 from video_localization_dev.sandbox.server import free_port
 from video_localization_dev.stack import ADMIN_USER, Stack

@@ -87,6 +87,14 @@ def is_retryable_status(status_code: int) -> bool:
     return status_code == 429 or status_code >= 500
 
 
+def _proxies_configured() -> bool:
+    """True when the environment names an HTTP(S) proxy, which httpx's default transport would use."""
+    import urllib.request
+
+    proxies = urllib.request.getproxies()
+    return any(key in proxies for key in ("http", "https", "all"))
+
+
 # One AsyncClient per running event loop (the triggerer runs one loop; tests may run several).
 _async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
     weakref.WeakKeyDictionary()
@@ -131,6 +139,8 @@ class VendorApi:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._client: httpx.Client | None = None
+        self._own_client: httpx.Client | None = None
+        self._download_client: httpx.Client | None = None
 
     # -- plumbing ---------------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -141,12 +151,34 @@ class VendorApi:
     @property
     def client(self) -> httpx.Client:
         if self._client is None or self._client.is_closed:
-            self._client = httpx.Client(headers={"User-Agent": USER_AGENT}, follow_redirects=True)
+            self._client = self._own_client = httpx.Client(
+                headers={"User-Agent": USER_AGENT}, follow_redirects=True
+            )
         return self._client
 
+    @property
+    def download_client(self) -> httpx.Client:
+        """The client for large downloads: `core.bulk_http.ReadintoTransport` unless that cannot apply.
+
+        A client set from outside (`api._client = ...`, as tests do with a `MockTransport`) is used for
+        downloads too, and so is the plain client when the environment names a proxy (the bulk
+        transport speaks to the origin directly).
+        """
+        injected = self._client is not None and self._client is not self._own_client
+        if injected or _proxies_configured():
+            return self.client
+        if self._download_client is None or self._download_client.is_closed:
+            from video_localization.core.bulk_http import ReadintoTransport
+
+            self._download_client = httpx.Client(
+                headers={"User-Agent": USER_AGENT}, follow_redirects=True, transport=ReadintoTransport()
+            )
+        return self._download_client
+
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+        for client in (self._client, self._download_client):
+            if client is not None:
+                client.close()
 
     def _headers(self, extra: Mapping[str, str] | None, authenticated: bool) -> dict[str, str]:
         headers = dict(self._auth_headers()) if authenticated else {}
@@ -260,26 +292,40 @@ class VendorApi:
 
     @contextmanager
     def stream(
-        self, method: str, url: str, *, authenticated: bool = False, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        *,
+        authenticated: bool = False,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
     ) -> Iterator[httpx.Response]:
-        """Open a streamed response (for downloads); retries the opening, not a half-read body."""
+        """Open a streamed response (for downloads); retries the opening, not a half-read body.
+
+        Uses `download_client`, so the body may be read with the `core.bulk_http.READINTO` extension.
+        An error raised while the caller reads the body propagates as it is (it is not a retry here).
+        """
         attempt = 0
         while True:
             attempt += 1
+            handed_out = False
             try:
-                with self.client.stream(
+                with self.download_client.stream(
                     method,
                     self.url(url),
-                    headers=self._headers(None, authenticated),
+                    headers=self._headers(headers, authenticated),
                     timeout=self.timeout,
                     **kwargs,
                 ) as response:
                     if response.status_code == 200:
+                        handed_out = True
                         yield response
                         return
                     response.read()
                     error = self._failure(response)
             except httpx.TransportError as exc:
+                if handed_out:
+                    raise
                 error = self._transport_error(exc, method, redact_query(url))
             wait = self._wait_before_retry(error, False, attempt, method, url)
             self._sleep(wait)

@@ -8,8 +8,6 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
-from video_localization.core.captions.convert import convert_srt_file
-
 
 class ConvertCaptionsOperator(BaseOperator):
     """Convert `srt_path` (a path or an object-storage URI) into `<output_dir>/captions/`, locally.
@@ -47,6 +45,9 @@ class ConvertCaptionsOperator(BaseOperator):
         self.video_stem = video_stem
 
     def execute(self, context: Any) -> dict[str, Any]:
+        # Imported here, not at parse time: the converters pull in pycaption and ttconv (see core/lazy.py).
+        from video_localization.core.captions.convert import convert_srt_file
+
         notes: list[str] = []
         files = convert_srt_file(
             self.srt_path, self.output_dir, self.formats, self.locale, video_stem=self.video_stem, notes=notes
