@@ -115,8 +115,9 @@ def run_fanout(
     dag_id: str, vendor: str, languages: int, formats: list[str], extra_conf: dict[str, Any]
 ) -> dict[str, Any]:
     from video_localization.core.languages import vendor_languages
+    from video_localization_dev.media import media_dir
     from video_localization_dev.rest import AirflowRest
-    from video_localization_dev.stack import ADMIN_USER, PROJECT_DIR, Stack
+    from video_localization_dev.stack import ADMIN_USER, Stack
 
     source_language = "en-US"
     targets = [tag for tag in vendor_languages(vendor).targets() if tag != source_language][:languages]
@@ -137,7 +138,7 @@ def run_fanout(
             "source": (
                 f"{sandbox}/_sandbox/media/sample.mp4"
                 if vendor == "akool"
-                else str(PROJECT_DIR / "include" / "media" / "sample.mp4")
+                else str(media_dir() / "sample.mp4")
             ),
             "source_language": source_language,
             "target_languages": targets,
