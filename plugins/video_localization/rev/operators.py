@@ -9,8 +9,8 @@ a retry after a crash finds the order at Rev (`GET /orders?clientRef=`) instead 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -22,7 +22,7 @@ from video_localization.core.errors import InvalidInputError, VendorError, Vendo
 from video_localization.core.mp4 import probe_mp4_file
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import StoredFile, as_storage_path, require_mp4, require_text
-from video_localization.core.submit_once import idempotency_reference, submit_once
+from video_localization.core.submit_once import STATE_RETENTION_DAYS, idempotency_reference, submit_once
 from video_localization.rev.hook import RevHook, truthy
 from video_localization.rev.models import (
     VENDOR,
@@ -37,6 +37,8 @@ from video_localization.rev.triggers import RevOrderTrigger, order_outcome
 from video_localization.rev.validation import CaptionOrderPlan, validate_caption_order
 
 ORDER_STATE_KEY = "rev_order_number"
+#: The input (`urn:rev:inputmedia:...`) an earlier try sent, with the source it holds.
+INPUT_STATE_KEY = "rev_input"
 ORDER_XCOM_KEY = "order_number"
 BURNED_IN_SUFFIX = "burned-in.mp4"
 
@@ -183,8 +185,30 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
             notification=notification,
         )
 
-    def _submit(self, plan: CaptionOrderPlan, client_ref: str) -> str:
-        input_uri = self.input_uri or upload_source(self.hook, str(self.source))
+    def _input_uri(self, context: Any) -> str:
+        """The input to order for: given, kept by an earlier try, or sent now (and kept at once).
+
+        An input is a created object at Rev: a retry after a failed order (a 500 Rev never acted on, a
+        crash) orders the input the first try sent, instead of sending the media again.
+        """
+        if self.input_uri:
+            return self.input_uri
+        store = context.get("task_state_store") if hasattr(context, "get") else None
+        kept = store.get(INPUT_STATE_KEY) if store is not None else None
+        if isinstance(kept, Mapping) and kept.get("source") == str(self.source) and kept.get("uri"):
+            self.log.info("Reusing Rev input %s sent by an earlier try", kept["uri"])
+            return str(kept["uri"])
+        uri = upload_source(self.hook, str(self.source))
+        if store is not None:
+            store.set(
+                INPUT_STATE_KEY,
+                {"source": str(self.source), "uri": uri},
+                retention=timedelta(days=STATE_RETENTION_DAYS),
+            )
+        return uri
+
+    def _submit(self, context: Any, plan: CaptionOrderPlan, client_ref: str) -> str:
+        input_uri = self._input_uri(context)
         length = None
         if plan.video_length_seconds is None and self.source and not self.input_uri:
             length = media_length_seconds(str(self.source))
@@ -203,7 +227,7 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
             context,
             state_key=ORDER_STATE_KEY,
             reference=client_ref,
-            submit=lambda: self._submit(plan, client_ref),
+            submit=lambda: self._submit(context, plan, client_ref),
             find_existing=self._find_by_reference,
             is_reusable=lambda number: self.hook.get_order(number).status is not OrderStatus.CANCELLED,
         )
