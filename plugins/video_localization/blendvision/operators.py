@@ -23,7 +23,7 @@ from video_localization.blendvision.hook import BlendVisionHook
 from video_localization.blendvision.job_ids import MAX_GENERATIONS, dubbing_job_id
 from video_localization.blendvision.models import VENDOR, DubbingJobRequest, DubbingSourceType, DubbingStatus
 from video_localization.blendvision.triggers import BlendVisionDubbingJobTrigger, job_outcome
-from video_localization.blendvision.upload import UploadedSource, upload_source
+from video_localization.blendvision.upload import UploadedSource, UploadJournal, upload_source
 from video_localization.blendvision.validation import validate_dubbing_request, validate_upload
 from video_localization.core.errors import VendorError, VendorJobFailed
 from video_localization.core.languages import vendor_languages
@@ -75,7 +75,8 @@ class BlendVisionUploadSourceOperator(BlendVisionBaseOperator):
     """Upload a local or object-storage file into the library (streamed multipart), once per task instance.
 
     Returns `{"file_id", "name", "file_type", "size_bytes", "sha256", "parts", "reused"}`; pushes
-    `file_id` to XCom. A retry after the upload completed reuses the stored file id (no second upload).
+    `file_id` to XCom. A retry after the upload completed reuses the stored file id (no second upload);
+    a retry after a crash or a lost answer mid-upload resumes the same library file (`UploadJournal`).
     """
 
     template_fields: Sequence[str] = ("source_path", "file_type", "file_name")
@@ -92,11 +93,12 @@ class BlendVisionUploadSourceOperator(BlendVisionBaseOperator):
         plan = validate_upload(
             source_path=self.source_path, file_type=self.file_type, file_name=self.file_name
         )
+        store = context.get("task_state_store") if hasattr(context, "get") else None
         result = submit_once(
             context,
             state_key=UPLOAD_STATE_KEY,
             reference=idempotency_reference(context),
-            submit=lambda: json.dumps(upload_source(self.hook, plan).to_dict()),
+            submit=lambda: json.dumps(upload_source(self.hook, plan, journal=UploadJournal(store)).to_dict()),
         )
         uploaded = json.loads(result.job_id)
         context["ti"].xcom_push(key="file_id", value=uploaded["file_id"])
