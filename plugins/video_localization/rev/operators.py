@@ -17,6 +17,7 @@ from typing import Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException
 
+from video_localization.core.abandon import recorded_job_id, with_cancel_on_failure
 from video_localization.core.captions.formats import CAPTIONS_FOLDER, FORMATS, CaptionFormat, caption_filename
 from video_localization.core.errors import InvalidInputError, VendorError, VendorJobFailed
 from video_localization.core.mp4 import probe_mp4_file
@@ -104,7 +105,8 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
     `input_uri` from `RevUploadInputOperator`. `sandbox_mode` and `notification_url` default to the
     connection's extras. Returns `{"order_number", "locale", "status": "Complete", "reused"}`; a
     Cancelled order fails the task with Rev's comments. Killing the task cancels the order while Rev
-    still allows it.
+    still allows it, and so does a final failure (`cancel_on_failure`, see `core.abandon`): a wait
+    that timed out on the last try leaves no order working for nobody.
     """
 
     vendor = VENDOR
@@ -134,8 +136,11 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
         sandbox_mode: bool | None = None,
         wait: bool = True,
         rev_conn_id: str = RevHook.default_conn_name,
+        cancel_on_failure: bool = True,
         **kwargs: Any,
     ) -> None:
+        if cancel_on_failure:
+            kwargs["on_failure_callback"] = with_cancel_on_failure(kwargs.get("on_failure_callback"))
         super().__init__(**kwargs)
         self.locale = locale
         self.formats = formats
@@ -253,6 +258,13 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
             "status": OrderStatus.COMPLETE.value,
             "reused": bool(event.get("reused")),
         }
+
+    def abandoned_job_id(self, context: Any) -> str | None:
+        """The order this task instance placed (for `core.abandon`)."""
+        return recorded_job_id(context, ORDER_STATE_KEY, ORDER_XCOM_KEY)
+
+    def cancel_job(self, job_id: str) -> None:
+        self.hook.cancel_order(job_id)
 
     def on_kill(self) -> None:
         """A kill while waiting here (not deferred) cancels the order while Rev still allows it."""
