@@ -293,14 +293,15 @@ class _Submitter:
             elif isinstance(error, AkoolApiError):
                 self._mark(tags, "answered")  # Akool answered with a business code: it made nothing
             raise
-        self._mark(tags, "answered")
         self._read_answer(tags, answer)
         # Record every created job now, not only the one `submit_once` asked for: a crash further down
-        # the loop must not lose the others.
+        # the loop must not lose the others. Only then is the marker closed (a crash in between leaves
+        # it open, and the retry's webhook/person path finds the job instead of paying again).
         for tag in tags:
             outcome = self._outcomes[tag]
             if isinstance(outcome, str):
                 self.store.set(job_state_key(tag), outcome)
+        self._mark(tags, "answered")
 
     def _read_answer(self, tags: list[str], answer: CreateAnswer) -> None:
         if len(tags) == 1 and not answer.all_results:

@@ -22,6 +22,7 @@ from video_localization.blendvision.errors import BlendVisionError
 from video_localization.blendvision.hook import BlendVisionHook
 from video_localization.blendvision.job_ids import MAX_GENERATIONS, dubbing_job_id
 from video_localization.blendvision.models import VENDOR, DubbingJobRequest, DubbingSourceType, DubbingStatus
+from video_localization.blendvision.reconcile import find_unconfirmed, guarded_create
 from video_localization.blendvision.triggers import BlendVisionDubbingJobTrigger, job_outcome
 from video_localization.blendvision.upload import UploadedSource, UploadJournal, upload_source
 from video_localization.blendvision.validation import validate_dubbing_request, validate_upload
@@ -164,7 +165,11 @@ class BlendVisionDubbingJobOperator(BlendVisionBaseOperator):
         """Create generation 1, 2, ... of this task instance's job until one is not an earlier failure."""
         for generation in range(1, MAX_GENERATIONS + 1):
             job_id = dubbing_job_id(context, request, generation)
-            job, created = self.hook.ensure_dubbing_job(request.model_copy(update={"id": job_id}))
+            job, created = guarded_create(
+                context,
+                job_id,
+                lambda job_id=job_id: self.hook.ensure_dubbing_job(request.model_copy(update={"id": job_id})),
+            )
             if created:
                 return job.id
             if job.status is not DubbingStatus.FAILED:
@@ -196,6 +201,7 @@ class BlendVisionDubbingJobOperator(BlendVisionBaseOperator):
             state_key=JOB_STATE_KEY,
             reference=dubbing_job_id(context, request),
             submit=lambda: self._submit(context, request),
+            find_existing=lambda _reference: find_unconfirmed(context, self.hook, request),
             is_reusable=lambda job_id: self._reusable(job_id, request),
         )
         job_id = result.job_id
