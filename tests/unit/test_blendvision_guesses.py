@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from blendvision_support import (  # noqa: F401 (fixtures)
     fixture_bv_conn,
     fixture_bv_hook,
 )
+from vloc_test_support import MemoryStateStore
 
 from video_localization.blendvision.errors import rpc_error
 from video_localization.blendvision.hook import BlendVisionHook
@@ -165,3 +167,18 @@ def test_every_guess_is_named_once_with_its_fallback() -> None:
     assert len(names) == len(set(names))
     assert {"BLENDVISION_CLIENT_JOB_ID", "BLENDVISION_UPLOAD_CHECKSUM", "PANJAYA_ASSET_NAME"} <= set(names)
     assert all(guess.fallback and guess.where for guess in GUESSES)
+
+
+def test_a_409_reattach_logs_reattached_not_submitted(
+    bv: BlendVisionObjects, make_context: ContextFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Who counts paid jobs from the logs counts "Submitted" lines: a reattach must not print one."""
+    file_id = bv.upload().file_id
+    first = dub(file_id).execute(make_context())
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="video_localization.core.submit_once"):
+        again = dub(file_id).execute(make_context(store=MemoryStateStore()))  # the id never got stored
+    assert again["job_id"] == first["job_id"]
+    assert "Reattached to blendvision_dubbing_job" in caplog.text
+    assert "Submitted blendvision_dubbing_job" not in caplog.text
+    assert bv.created("dubbing_job") == 1

@@ -30,7 +30,7 @@ from video_localization.core.errors import VendorError, VendorJobFailed
 from video_localization.core.languages import vendor_languages
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import as_storage_path
-from video_localization.core.submit_once import idempotency_reference, submit_once
+from video_localization.core.submit_once import SubmitResult, idempotency_reference, submit_once
 
 UPLOAD_STATE_KEY = "blendvision_source_file"
 JOB_STATE_KEY = "blendvision_dubbing_job"
@@ -161,7 +161,7 @@ class BlendVisionDubbingJobOperator(BlendVisionBaseOperator):
             end_time=self.end_time,
         )
 
-    def _submit(self, context: Any, request: DubbingJobRequest) -> str:
+    def _submit(self, context: Any, request: DubbingJobRequest) -> str | SubmitResult:
         """Create generation 1, 2, ... of this task instance's job until one is not an earlier failure."""
         for generation in range(1, MAX_GENERATIONS + 1):
             job_id = dubbing_job_id(context, request, generation)
@@ -174,7 +174,7 @@ class BlendVisionDubbingJobOperator(BlendVisionBaseOperator):
                 return job.id
             if job.status is not DubbingStatus.FAILED:
                 self.log.info("Dubbing job %s already exists (%s): reattaching", job.id, job.status.value)
-                return job.id
+                return SubmitResult(job.id, "vendor_lookup")
             self.log.warning(
                 "Dubbing job %s failed earlier (%s); making a fresh one", job.id, job.failure_text()
             )
