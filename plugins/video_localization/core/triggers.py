@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from video_localization.core.errors import VendorError
+from video_localization.core.resume_race import settle_seconds
 
 #: After this many polls in a row that failed even with the client's own retries, give up.
 MAX_CONSECUTIVE_POLL_ERRORS = 5
@@ -105,6 +106,7 @@ class VendorPollingTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         interval = self.poll_interval
         errors_in_a_row = 0
+        await asyncio.sleep(settle_seconds())  # let the deferring workload exit first (core.resume_race)
         while True:
             try:
                 outcome = await self.poll()
