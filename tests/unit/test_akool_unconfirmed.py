@@ -306,3 +306,27 @@ def test_the_reference_rides_in_the_webhook_query_and_only_a_well_formed_one_is_
     assert reference_from({REFERENCE_PARAM: "../../etc"}) is None
     with pytest.raises(ValueError, match="URL-safe"):
         with_reference("https://h/x", "a b")
+
+
+def test_the_receiver_records_only_verified_webhooks_with_a_well_formed_reference() -> None:
+    import warnings
+
+    from video_localization.akool.webhook import envelope_for
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from fastapi.testclient import TestClient
+
+    ledger = MemoryLedger()
+    app = create_callback_app(
+        akool_credentials=lambda _conn: (SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET), ledger=ledger
+    )
+    job = {"_id": "65f8180c24d9989e93dde3b6", "status": 2, "type": "video translate", "url": ""}
+    body = envelope_for(job, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET)
+    with TestClient(app) as client:
+        assert client.post("/akool/akool_default?vloc_ref=abcdefgh12345678", json=body).status_code == 200
+        assert client.post("/akool/akool_default?vloc_ref=../../x", json=body).status_code == 200
+        assert client.post("/akool/akool_default", json=body).status_code == 200
+        forged = {**body, "signature": "0" * 40}
+        assert client.post("/akool/akool_default?vloc_ref=forgedref0000000", json=forged).status_code == 401
+    assert ledger.recorded == {("akool", "abcdefgh12345678"): {"65f8180c24d9989e93dde3b6": "processing"}}
