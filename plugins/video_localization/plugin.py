@@ -1,4 +1,4 @@
-"""The Airflow plugin: serves the vendor webhook receiver from the api-server."""
+"""The Airflow plugin: serves the vendor webhook receiver from the api-server (and eases SQLite writes)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from airflow.plugins_manager import AirflowPlugin
 
 from video_localization.callbacks.app import create_callback_app
 from video_localization.panjaya.links import PanjayaStudioLink
+from video_localization.sqlite_writes import SerializeSqliteWrites
 
 
 class VideoLocalizationPlugin(AirflowPlugin):
@@ -14,3 +15,7 @@ class VideoLocalizationPlugin(AirflowPlugin):
         {"app": create_callback_app(), "url_prefix": "/vloc-callbacks", "name": "Vendor callbacks"},
     ]
     operator_extra_links = [PanjayaStudioLink()]
+    # On SQLite only: one write request at a time, so a burst of REST triggers gets no "database is locked".
+    fastapi_root_middlewares = [
+        {"middleware": SerializeSqliteWrites, "args": [], "kwargs": {}, "name": "Serialize SQLite writes"},
+    ]
