@@ -182,3 +182,24 @@ def test_a_409_reattach_logs_reattached_not_submitted(
     assert "Reattached to blendvision_dubbing_job" in caplog.text
     assert "Submitted blendvision_dubbing_job" not in caplog.text
     assert bv.created("dubbing_job") == 1
+
+
+def test_a_checksum_mismatch_is_not_taken_for_a_refused_field() -> None:
+    from video_localization.blendvision.hook import _refuses_field
+
+    mismatch = rpc_error(
+        httpx.Response(
+            400,
+            json={
+                "code": 3,
+                "message": "complete_data.checksum_sha1 does not match the uploaded bytes",
+                "details": [
+                    {
+                        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                        "reason": "UPLOAD_CHECKSUM_MISMATCH",
+                    }
+                ],
+            },
+        )
+    )
+    assert not _refuses_field(mismatch, "checksum_sha1")  # the bytes are wrong: never completed without it
