@@ -13,6 +13,8 @@ import pytest
 _TEST_HOME = Path(tempfile.mkdtemp(prefix="vloc-airflow-test-"))
 os.environ.setdefault("AIRFLOW_HOME", str(_TEST_HOME))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+# Triggers run inline in tests (no deferring workload to wait for): no settle delay (core.resume_race).
+os.environ.setdefault("AIRFLOW__VIDEO_LOCALIZATION__TRIGGER_SETTLE_SECONDS", "0")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(Path(__file__).resolve().parent.parent / "dags"))
 

@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -56,9 +57,22 @@ def cmd_up(args: argparse.Namespace) -> int:
         sandbox_step_seconds=2.0,
     )
     stack.start()
-    UP_STATE.write_text(json.dumps({name: p.pid for name, p in stack.processes.items()}))
+    from video_localization_dev.keeper import stack_settings
+
+    pids = {name: p.pid for name, p in stack.processes.items()}
+    UP_STATE.write_text(json.dumps({"pids": pids, "stack": stack_settings(stack)}))
+    keeper = subprocess.Popen(  # restarts a component that dies; stopped first by `vloc down`
+        [sys.executable, "-m", "video_localization_dev.keeper", str(UP_STATE)],
+        env=stack.env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    UP_STATE.write_text(json.dumps({"pids": {"keeper": keeper.pid, **pids}, "stack": stack_settings(stack)}))
     print(f"Airflow UI: {stack.api_url}   login: {ADMIN_USER} / {stack.password}")
     print(f"Vendor sandbox: {stack.sandbox_url}   outputs: {stack.output_dir}")
+    print(f"A keeper restarts any component that dies and says so in {stack.home / 'logs' / 'keeper.log'}.")
     print("Stop it with `make down` (or `vloc down`).")
     return 0
 
@@ -67,7 +81,12 @@ def cmd_down(_args: argparse.Namespace) -> int:
     if not UP_STATE.exists():
         print("No stack is up.")
         return 0
-    pids = json.loads(UP_STATE.read_text())
+    state = json.loads(UP_STATE.read_text())
+    pids = state.get("pids", state)  # (a state file written before the keeper existed holds pids only)
+    keeper = pids.pop("keeper", None)
+    if keeper is not None:  # first, or it would start again what is being stopped
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(keeper, signal.SIGKILL)
     for pid in pids.values():
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)

@@ -132,6 +132,7 @@ def run_demo(
     print(f"Starting the vendor sandbox and Airflow (home {home}) ...", flush=True)
     try:
         stack.start()
+        stack.start_keeper(report=lambda line: print(line, flush=True))  # restarts a component that dies
         print(f"Airflow is up at {stack.api_url} ({time.monotonic() - started:.0f} s)", flush=True)
         rest = AirflowRest(stack.api_url, ADMIN_USER, stack.password)
         rest.wait_for_dag(dag_id)

@@ -20,13 +20,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from video_localization.core import resume_race
 from video_localization_dev import topology
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.connections import sandbox_connections
@@ -88,6 +90,13 @@ class Stack:
     worker_concurrency: int = 2
     #: Environment of one component only (e.g. each Celery worker's log-server port).
     component_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Ports of the scheduler's (worker) and the triggerer's log servers: this stack's own, never
+    #: Airflow's fixed 8793/8794 (two stacks on one host collided there). Airflow binds them on every
+    #: interface (its serve_logs has no host setting); they answer only JWT-signed requests.
+    worker_log_port: int = 0
+    trigger_log_port: int = 0
+    #: Components restarted by `keep_alive` (name, exit code), in order.
+    restarts: list[tuple[str, int | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.home = self.home.resolve()
@@ -95,11 +104,14 @@ class Stack:
         self.api_port = self.api_port or free_port()
         self.sandbox_port = self.sandbox_port or free_port()
         self.password_file = self.home / "passwords.json"
+        self.worker_log_port = self.worker_log_port or free_port()
+        self.trigger_log_port = self.trigger_log_port or free_port()
+        self._keeper: threading.Thread | None = None
+        self._keeper_stop = threading.Event()
         if self.executor == "CeleryExecutor":
-            # Components that serve their logs get a port of their own: several on one host.
-            for name in (*topology.CELERY_WORKERS, "triggerer"):
-                key = "TRIGGER" if name == "triggerer" else "WORKER"
-                self.component_env.setdefault(name, {})[f"AIRFLOW__LOGGING__{key}_LOG_SERVER_PORT"] = str(
+            # Every Celery worker serves its logs on a port of its own: several on one host.
+            for name in topology.CELERY_WORKERS:
+                self.component_env.setdefault(name, {})["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(
                     free_port()
                 )
 
@@ -147,6 +159,10 @@ class Stack:
             "VLOC_SANDBOX_PORT": str(self.sandbox_port),
             "VLOC_SANDBOX_PUBLIC_URL": self.sandbox_url,
             "VLOC_SANDBOX_STEP_SECONDS": str(self.sandbox_step_seconds),
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self.worker_log_port),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(self.trigger_log_port),
+            # Real workloads defer here: the settle delay applies (tests set 0 for inline triggers).
+            "AIRFLOW__VIDEO_LOCALIZATION__TRIGGER_SETTLE_SECONDS": str(resume_race.DEFAULT_SETTLE_SECONDS),
             **self.extra_env,
         }
         env.pop("AIRFLOW__CORE__UNIT_TEST_MODE", None)
@@ -269,8 +285,48 @@ class Stack:
             raise ValueError(f"cannot restart {name}")
         self._spawn(name, _argv(name))
 
+    # -- keeping it alive -------------------------------------------------------------------------
+    def keep_alive(self, report: Callable[[str], None] = print) -> list[str]:
+        """Restart every Airflow component (or the sandbox) that has exited, saying so; answers their names.
+
+        A dead triggerer leaves every deferred task waiting forever while the api-server still answers
+        (seen after SQLite lock errors), so the demo and `vloc up` call this every few seconds.
+        """
+        restarted = []
+        for name, process in list(self.processes.items()):
+            if process.poll() is None:
+                continue
+            code = process.returncode
+            self.restarts.append((name, code))
+            report(
+                f"The {name} exited (code {code}); restarting it. Last log lines:\n{self.log_tail(name, 5)}"
+            )
+            self._spawn(name, _argv(name))
+            restarted.append(name)
+        return restarted
+
+    def start_keeper(self, interval: float = 5.0, report: Callable[[str], None] = print) -> None:
+        """Call `keep_alive` every `interval` seconds in a background thread until `stop()`."""
+        if self._keeper is not None:
+            return
+        self._keeper_stop.clear()
+
+        def watch() -> None:
+            while not self._keeper_stop.wait(interval):
+                self.keep_alive(report)
+
+        self._keeper = threading.Thread(target=watch, name="vloc-stack-keeper", daemon=True)
+        self._keeper.start()
+
+    def stop_keeper(self) -> None:
+        if self._keeper is not None:
+            self._keeper_stop.set()
+            self._keeper.join(timeout=30)
+            self._keeper = None
+
     def stop(self) -> None:
         """SIGTERM every process group, then SIGKILL what is left after a grace period."""
+        self.stop_keeper()
         for process in self.processes.values():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)

@@ -1,5 +1,5 @@
 """The Airflow plugin: the vendor webhook receiver and the localization board, served by the api-server,
-and the provider's extra links."""
+the provider's extra links, and (on SQLite only) one write request at a time."""
 
 from __future__ import annotations
 

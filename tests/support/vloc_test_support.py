@@ -44,6 +44,9 @@ class FakeTaskInstance:
     run_id: str = "manual__2026-01-01T00:00:00+00:00"
     task_id: str = "unit_task"
     map_index: int = -1
+    id: str = (
+        "0195f3a0-0000-7000-8000-000000000001"  # the task instance's UUID (HITL details are keyed by it)
+    )
     pushed: list[tuple[str, Any]] = field(default_factory=list)
 
     def xcom_push(self, key: str, value: Any) -> None:

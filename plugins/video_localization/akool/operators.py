@@ -10,17 +10,24 @@ to XCom; result links (signed, expiring) never do.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowException
 
+from video_localization.akool.decision import apply_decision, ask
 from video_localization.akool.hook import AkoolHook
 from video_localization.akool.links import VIDEO_MODEL_IDS_XCOM_KEY, AkoolJobLink
 from video_localization.akool.models import RESULT_LIFETIME, VENDOR, VideoStatus
-from video_localization.akool.submission import submit_translations
+from video_localization.akool.submission import (
+    DEFAULT_CALLBACK_WAIT,
+    AskAboutUnconfirmed,
+    AwaitAkoolCallback,
+    submit_translations,
+)
 from video_localization.akool.triggers import AkoolTranslationTrigger, jobs_outcome
 from video_localization.akool.validation import (
     MediaFacts,
@@ -30,6 +37,7 @@ from video_localization.akool.validation import (
     tag_for_code,
     validate_translation,
 )
+from video_localization.callbacks.ledger import CallbackLedger, VariableLedger
 from video_localization.core.errors import DownloadVerificationError, InvalidInputError
 from video_localization.core.languages import normalize_tag
 from video_localization.core.lineage import DeliveryLineageMixin
@@ -107,8 +115,14 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
         either way); False sends one request per language.
     :param video_model_ids: `{tag: _id}` of jobs that already exist (found in Akool's dashboard): they are
         reattached to instead of created.
-    :param resubmit_unconfirmed: after a create whose answer was lost (non-lipsync), send it again instead
-        of stopping; Akool may then charge twice for that language.
+    :param resubmit_unconfirmed: after a create whose answer was lost (non-lipsync), send it again at once
+        instead of waiting or asking; Akool may then charge twice for that language.
+    :param ask_when_unconfirmed: after a create whose answer was lost, and once no webhook named its job
+        within `callback_wait`, ask a person (Airflow human-in-the-loop: resubmit / here is the job id /
+        give up) instead of failing the task (`AkoolSubmitUnconfirmed`).
+    :param callback_wait: how long to wait for Akool's webhook to name a job whose create answer was
+        lost (only when a webhook URL is configured), looking every `callback_poll_interval` seconds.
+    :param decision_timeout: how long the question waits for an answer (None: until answered).
     :param wait_for_completion: False returns right after submitting.
 
     Returns `{"video_model_ids": {tag: _id}, "statuses": {tag: "completed"}}`; pushes
@@ -144,6 +158,10 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
         one_request: bool = True,
         video_model_ids: Mapping[str, str] | None = None,
         resubmit_unconfirmed: bool = False,
+        ask_when_unconfirmed: bool = True,
+        callback_wait: timedelta | float = DEFAULT_CALLBACK_WAIT,
+        callback_poll_interval: float = 30.0,
+        decision_timeout: timedelta | None = None,
         wait_for_completion: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -160,7 +178,18 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
         self.one_request = one_request
         self.video_model_ids = video_model_ids
         self.resubmit_unconfirmed = resubmit_unconfirmed
+        self.ask_when_unconfirmed = ask_when_unconfirmed
+        self.callback_wait = (
+            callback_wait if isinstance(callback_wait, timedelta) else timedelta(seconds=callback_wait)
+        )
+        self.callback_poll_interval = callback_poll_interval
+        self.decision_timeout = decision_timeout
         self.wait_for_completion = wait_for_completion
+
+    @cached_property
+    def callback_ledger(self) -> CallbackLedger:
+        """Where verified Akool webhooks leave the job ids they name (see `callbacks.ledger`)."""
+        return VariableLedger()
 
     def plan(self) -> tuple[TranslationPlan, dict[str, str]]:
         """Every input checked, no vendor call: raises `InvalidInputs` naming each bad field."""
@@ -185,18 +214,42 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
         return plan, given
 
     def execute(self, context: Any) -> Any:
+        return self._submit_and_wait(context)
+
+    def resume_submit(self, context: Any, event: Any = None) -> Any:
+        """Back from a pause while Akool's webhook may name an unconfirmed job: look again."""
+        return self._submit_and_wait(context)
+
+    def resume_after_decision(self, context: Any, event: dict[str, Any] | None = None) -> Any:
+        """Back from the human decision about an unconfirmed create: apply it, then carry on."""
+        return self._submit_and_wait(context, decided_ids=apply_decision(context, event))
+
+    def _submit_and_wait(self, context: Any, decided_ids: Mapping[str, str] | None = None) -> Any:
         plan, given = self.plan()  # raises before any vendor call on bad input
+        if decided_ids:
+            given = {**given, **_given_ids(decided_ids, list(plan.targets))}
         check_live_languages(plan, self.hook.language_codes())  # one cached GET, no payment
         ti = context["ti"]
-        submission = submit_translations(
-            context,
-            self.hook,
-            plan,
-            one_request=self.one_request,
-            given_ids=given,
-            resubmit_unconfirmed=self.resubmit_unconfirmed,
-            on_submitted=lambda ids: ti.xcom_push(key=VIDEO_MODEL_IDS_XCOM_KEY, value=ids),
-        )
+        while True:
+            try:
+                submission = submit_translations(
+                    context,
+                    self.hook,
+                    plan,
+                    one_request=self.one_request,
+                    given_ids=given,
+                    resubmit_unconfirmed=self.resubmit_unconfirmed,
+                    on_submitted=lambda ids: ti.xcom_push(key=VIDEO_MODEL_IDS_XCOM_KEY, value=ids),
+                    ledger=self.callback_ledger,
+                    callback_wait=self.callback_wait,
+                )
+                break
+            except AwaitAkoolCallback as waiting:
+                self._pause_for_callback(waiting)  # defers, or sleeps here and looks again
+            except AskAboutUnconfirmed as unconfirmed:
+                if not self.ask_when_unconfirmed:
+                    raise
+                ask(context, unconfirmed, method_name="resume_after_decision", timeout=self.decision_timeout)
         ids = submission.video_model_ids
         self.log.info(
             "Akool jobs: %s (%s)",
@@ -213,6 +266,25 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
             ),
             ids={"video_model_ids": ids},
         )
+
+    def _pause_for_callback(self, waiting: AwaitAkoolCallback) -> None:
+        """Wait a little for Akool's webhook: in the triggerer when deferrable, else in this worker."""
+        pause = max(
+            0.0, min(self.callback_poll_interval, (waiting.until - datetime.now(UTC)).total_seconds())
+        )
+        self.log.warning(
+            "Akool did not confirm the create for %s; waiting for its webhook to name the job (until %s)",
+            ", ".join(waiting.tags),
+            waiting.until.isoformat(),
+        )
+        if self.deferrable:
+            from airflow.providers.standard.triggers.temporal import DateTimeTrigger
+
+            self.defer(
+                trigger=DateTimeTrigger(moment=datetime.now(UTC) + timedelta(seconds=pause)),
+                method_name="resume_submit",
+            )
+        time.sleep(pause)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
         event = self.raise_for_event(event)

@@ -11,22 +11,28 @@ be found again by the `_id` its create answered. The guarantee is built from:
    `_id` being recorded (worker crash, read timeout, a 5xx after the request was sent):
    - with lipsync, the create is sent again: Akool refuses a second lip-synced translation of the same
      video into the same language (1202), so it cannot be paid twice;
-   - without lipsync, the task stops (`AkoolSubmitUnconfirmed`) instead of possibly paying twice, unless
-     `resubmit_unconfirmed=True`; a user who finds the job in Akool's dashboard passes its `_id` in
-     `video_model_ids` to reattach.
+   - a create that provably never reached Akool (the connection never opened, a 429/503, Akool's "try
+     again later") closes its marker as `not_sent`: the next try simply sends it again;
+   - without lipsync, the run waits for an answer instead of paying twice or failing: when the create
+     carried a `webhookUrl`, it carried this task's random reference (`vloc_ref`), so Akool's own
+     webhook names the job (`callbacks.ledger`); the task waits up to `callback_wait` for it
+     (`AwaitAkoolCallback`), then asks a human (`AskAboutUnconfirmed`, shown by the operator as an
+     Airflow human-in-the-loop decision: resubmit / here is the job id / give up). With
+     `resubmit_unconfirmed=True` the create is sent again at once.
 3. 1202 is read as "already submitted": the job recorded for that language is reattached to; when none
    is recorded (the window above, or an earlier DAG run), the task stops with `AkoolJobAlreadyExists`
    naming the language, because Akool offers no way to look the job up.
 
-The window that remains: a non-lipsync create that reached Akool while its answer was lost is detected
-(not paid twice by default) but cannot be reattached automatically.
+The window that remains: a non-lipsync create whose answer was lost, sent without a `webhookUrl`, can
+only be resolved by a person (Akool offers no lookup).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,12 +51,18 @@ from video_localization.akool.models import (
     parse,
 )
 from video_localization.akool.validation import TranslationPlan
+from video_localization.callbacks.ledger import CallbackLedger, with_reference
 from video_localization.core.errors import InvalidInputError, VendorError, VendorResponseError
+from video_localization.core.http import vendor_did_not_act
 from video_localization.core.submit_once import STATE_RETENTION_DAYS, idempotency_reference, submit_once
 
 log = logging.getLogger(__name__)
 
 NOT_FOUND_CODE = 1008
+#: How long a task waits for Akool's webhook to name a job whose create answer was lost, before asking.
+DEFAULT_CALLBACK_WAIT = timedelta(hours=1)
+#: The state-store key of the task's random callback reference (kept across tries).
+CALLBACK_REFERENCE_KEY = "akool_callback_ref"
 
 
 def job_state_key(tag: str) -> str:
@@ -63,6 +75,23 @@ def sent_state_key(tag: str) -> str:
 
 class AkoolSubmitUnconfirmed(AirflowFailException):
     """An earlier try's create may have reached Akool, but its job id was never recorded."""
+
+
+class AwaitAkoolCallback(Exception):
+    """Creates went unconfirmed; Akool's webhook may still name their jobs: look again at `until`."""
+
+    def __init__(self, tags: list[str], until: datetime) -> None:
+        super().__init__(f"waiting until {until.isoformat()} for Akool's webhook to name the job of {tags}")
+        self.tags = tags
+        self.until = until
+
+
+class AskAboutUnconfirmed(AkoolSubmitUnconfirmed):
+    """Creates went unconfirmed and nothing can name their jobs: a person decides (`facts` says why)."""
+
+    def __init__(self, message: str, facts: dict[str, dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.facts = facts
 
 
 class AkoolJobAlreadyExists(AirflowFailException):
@@ -112,12 +141,18 @@ class _Submitter:
         *,
         one_request: bool,
         resubmit_unconfirmed: bool,
+        ledger: CallbackLedger | None = None,
+        callback_reference: str | None = None,
+        callback_wait: timedelta = DEFAULT_CALLBACK_WAIT,
     ) -> None:
         self.context = context
         self.hook = hook
         self.plan = plan
         self.one_request = one_request
         self.resubmit_unconfirmed = resubmit_unconfirmed
+        self.ledger = ledger
+        self.callback_reference = callback_reference
+        self.callback_wait = callback_wait
         self.store = _Store(context)
         self._jobs: dict[str, VideoJob | None] = {}
         self._outcomes: dict[str, str | BaseException] = {}
@@ -152,15 +187,32 @@ class _Submitter:
         now = datetime.now(UTC).isoformat()
         for tag in tags:
             self.store.set(
-                sent_state_key(tag), {"state": state, "at": now, "request": self.plan.fingerprint()}
+                sent_state_key(tag),
+                {
+                    "state": state,
+                    "at": now,
+                    "request": self.plan.fingerprint(),
+                    "callback": bool(self.plan.webhook_url and self.callback_reference),
+                },
             )
 
-    def check_unconfirmed(self, tag: str) -> None:
-        """`submit_once`'s `find_existing`: never finds (no list endpoint); stops on an unconfirmed create."""
+    def check_unconfirmed(self, tag: str) -> str | None:
+        """`submit_once`'s `find_existing`: the job Akool's webhook named, else resend, wait or ask.
+
+        Only an open marker (`state == "sent"`) matters: the earlier create may have made a job whose id
+        never arrived. Raises `AwaitAkoolCallback` while a webhook may still name it, and
+        `AskAboutUnconfirmed` when nothing can.
+        """
         marker = self.store.get(sent_state_key(tag))
         if not isinstance(marker, Mapping) or marker.get("state") != "sent":
             return None
-        when = marker.get("at", "an earlier try")
+        when = str(marker.get("at", "an earlier try"))
+        if marker.get("decision") == "resubmit":
+            log.warning("A create for %s sent at %s was never answered; resent as a person chose", tag, when)
+            return None
+        if (named := self.named_by_callback(tag)) is not None:
+            log.info("Akool's webhook named job %s for %s (create sent at %s): reattaching", named, tag, when)
+            return named
         if self.plan.lipsync:
             log.warning(
                 "A create for %s sent at %s was never answered; sending it again "
@@ -177,12 +229,40 @@ class _Submitter:
                 when,
             )
             return None
-        raise AkoolSubmitUnconfirmed(
+        sent_at = _parse_time(marker.get("at"))
+        if marker.get("callback") and sent_at is not None:
+            until = sent_at + self.callback_wait
+            if datetime.now(UTC) < until:
+                raise AwaitAkoolCallback([tag], until)
+        facts = {
+            "sent_at": when,
+            "webhook": "sent, none named a job" if marker.get("callback") else "no webhookUrl configured",
+            "request": marker.get("request", ""),
+        }
+        raise AskAboutUnconfirmed(
             f"a create for {tag} was sent to Akool at {when} but its answer (the job id) never arrived, so "
             "Akool may already be translating it; Akool has no list endpoint to find that job. Look it up "
             "in Akool's dashboard and pass video_model_ids={"
-            f"{tag!r}: '<_id>'" + "} to reattach, or set resubmit_unconfirmed=True to accept paying twice"
+            f"{tag!r}: '<_id>'" + "} to reattach, or set resubmit_unconfirmed=True to accept paying twice",
+            {tag: facts},
         )
+
+    def unconfirmed(self, tag: str) -> bool:
+        """An earlier create for `tag` was sent and never answered (its marker is still open)."""
+        marker = self.store.get(sent_state_key(tag))
+        return isinstance(marker, Mapping) and marker.get("state") == "sent"
+
+    def named_by_callback(self, tag: str) -> str | None:
+        """A job a verified webhook recorded under this task's reference, translating into `tag`."""
+        if self.ledger is None or self.callback_reference is None:
+            return None
+        for job_id in self.ledger.job_ids("akool", self.callback_reference):
+            job = self.job(job_id)
+            if job is None or job.video_status is VideoStatus.FAILED:
+                continue
+            if job.language == self.plan.targets[tag]:
+                return job_id
+        return None
 
     # -- creating ------------------------------------------------------------------------------------
     def job_id(self, tag: str, needed: list[str]) -> str:
@@ -205,18 +285,23 @@ class _Submitter:
             for tag in tags:
                 self._outcomes[tag] = self._already_submitted(tag, error)
             return
-        except AkoolApiError as error:
-            if getattr(error, "vendor_did_not_act", False):
-                self._mark(tags, "answered")
+        except VendorError as error:
+            if vendor_did_not_act(error):
+                # Provably nothing was created (no connection, a 429/503, "try again later"): the next
+                # try simply sends the create again.
+                self._mark(tags, "not_sent")
+            elif isinstance(error, AkoolApiError):
+                self._mark(tags, "answered")  # Akool answered with a business code: it made nothing
             raise
-        self._mark(tags, "answered")
         self._read_answer(tags, answer)
         # Record every created job now, not only the one `submit_once` asked for: a crash further down
-        # the loop must not lose the others.
+        # the loop must not lose the others. Only then is the marker closed (a crash in between leaves
+        # it open, and the retry's webhook/person path finds the job instead of paying again).
         for tag in tags:
             outcome = self._outcomes[tag]
             if isinstance(outcome, str):
                 self.store.set(job_state_key(tag), outcome)
+        self._mark(tags, "answered")
 
     def _read_answer(self, tags: list[str], answer: CreateAnswer) -> None:
         if len(tags) == 1 and not answer.all_results:
@@ -306,10 +391,28 @@ def submit_translations(
     given_ids: Mapping[str, str] | None = None,
     resubmit_unconfirmed: bool = False,
     on_submitted: Callable[[dict[str, str]], None] | None = None,
+    ledger: CallbackLedger | None = None,
+    callback_wait: timedelta = DEFAULT_CALLBACK_WAIT,
 ) -> Submission:
-    """Each target language's job id: given, recorded by an earlier try, or created now (once)."""
+    """Each target language's job id: given, recorded by an earlier try, or created now (once).
+
+    Raises `AwaitAkoolCallback` / `AskAboutUnconfirmed` (after recording and announcing every job id it
+    has) when a language's earlier create went unconfirmed; the operator waits or asks, then calls again.
+    """
+    store = _Store(context)
+    callback_reference = None
+    if plan.webhook_url and ledger is not None:
+        callback_reference = _callback_reference(store)
+        plan = replace(plan, webhook_url=with_reference(plan.webhook_url, callback_reference))
     submitter = _Submitter(
-        context, hook, plan, one_request=one_request, resubmit_unconfirmed=resubmit_unconfirmed
+        context,
+        hook,
+        plan,
+        one_request=one_request,
+        resubmit_unconfirmed=resubmit_unconfirmed,
+        ledger=ledger,
+        callback_reference=callback_reference,
+        callback_wait=callback_wait,
     )
     submission = Submission()
     for tag, video_model_id in (given_ids or {}).items():
@@ -318,12 +421,17 @@ def submit_translations(
         submission.how[tag] = "given"
     reference = idempotency_reference(context)
     remaining = [tag for tag in plan.targets if tag not in submission.video_model_ids]
+    # Languages a batched create may include: no reusable job, and no earlier create still unconfirmed
+    # (that one is resolved by `check_unconfirmed` on its own turn, never swept into another's batch).
     needed = [
         tag
         for tag in remaining
         if not ((recorded := submitter.store.get(job_state_key(tag))) and submitter.reusable(str(recorded)))
+        and not submitter.unconfirmed(tag)
     ]
     failures: list[tuple[str, BaseException]] = []
+    waiting: list[AwaitAkoolCallback] = []
+    asking: list[AskAboutUnconfirmed] = []
     for tag in remaining:
         try:
             result = submit_once(
@@ -337,13 +445,44 @@ def submit_translations(
         except _TagError as failure:
             failures.append((tag, failure.error))
             continue
+        except AwaitAkoolCallback as wait:
+            waiting.append(wait)
+            continue
+        except AskAboutUnconfirmed as ask:
+            asking.append(ask)
+            continue
         submission.video_model_ids[tag] = result.job_id
         submission.how[tag] = "submitted" if tag in submitter.created_here else result.how
     if on_submitted is not None and submission.video_model_ids:
         on_submitted(dict(submission.video_model_ids))
     if failures:
         _raise_all(failures, submission)
+    if asking:
+        facts = {tag: fact for ask in asking for tag, fact in ask.facts.items()}
+        message = asking[0].args[0] if len(asking) == 1 else "; ".join(str(ask) for ask in asking)
+        raise AskAboutUnconfirmed(message, facts)
+    if waiting:
+        raise AwaitAkoolCallback(
+            [tag for wait in waiting for tag in wait.tags], min(w.until for w in waiting)
+        )
     return submission
+
+
+def _callback_reference(store: _Store) -> str:
+    """This task instance's random webhook reference, made once and kept across tries."""
+    reference = store.get(CALLBACK_REFERENCE_KEY)
+    if not isinstance(reference, str) or not reference:
+        reference = secrets.token_urlsafe(18)
+        store.set(CALLBACK_REFERENCE_KEY, reference)
+    return reference
+
+
+def _parse_time(value: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _raise_all(failures: list[tuple[str, BaseException]], submission: Submission) -> None:

@@ -24,15 +24,16 @@ from video_localization.blendvision.hook import BlendVisionHook
 from video_localization.blendvision.job_ids import MAX_GENERATIONS, dubbing_job_id
 from video_localization.blendvision.links import JOB_ID_XCOM_KEY, BlendVisionDubbingJobLink
 from video_localization.blendvision.models import VENDOR, DubbingJobRequest, DubbingSourceType, DubbingStatus
+from video_localization.blendvision.reconcile import find_unconfirmed, guarded_create
 from video_localization.blendvision.triggers import BlendVisionDubbingJobTrigger, job_outcome
-from video_localization.blendvision.upload import UploadedSource, upload_source
+from video_localization.blendvision.upload import UploadedSource, UploadJournal, upload_source
 from video_localization.blendvision.validation import validate_dubbing_request, validate_upload
 from video_localization.core.errors import VendorError
 from video_localization.core.languages import vendor_languages
 from video_localization.core.lineage import DeliveryLineageMixin
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import as_storage_path
-from video_localization.core.submit_once import idempotency_reference, submit_once
+from video_localization.core.submit_once import SubmitResult, idempotency_reference, submit_once
 
 UPLOAD_STATE_KEY = "blendvision_source_file"
 JOB_STATE_KEY = "blendvision_dubbing_job"
@@ -74,7 +75,8 @@ class BlendVisionUploadSourceOperator(BlendVisionBaseOperator):
     """Upload a local or object-storage file into the library (streamed multipart), once per task instance.
 
     Returns `{"file_id", "name", "file_type", "size_bytes", "sha256", "parts", "reused"}`; pushes
-    `file_id` to XCom. A retry after the upload completed reuses the stored file id (no second upload).
+    `file_id` to XCom. A retry after the upload completed reuses the stored file id (no second upload);
+    a retry after a crash or a lost answer mid-upload resumes the same library file (`UploadJournal`).
 
     :param source_path: the file (a local path or an object-storage URI) to upload.
     :param file_type: `video` or `audio`.
@@ -96,11 +98,12 @@ class BlendVisionUploadSourceOperator(BlendVisionBaseOperator):
         plan = validate_upload(
             source_path=self.source_path, file_type=self.file_type, file_name=self.file_name
         )
+        store = context.get("task_state_store") if hasattr(context, "get") else None
         result = submit_once(
             context,
             state_key=UPLOAD_STATE_KEY,
             reference=idempotency_reference(context),
-            submit=lambda: json.dumps(upload_source(self.hook, plan).to_dict()),
+            submit=lambda: json.dumps(upload_source(self.hook, plan, journal=UploadJournal(store)).to_dict()),
         )
         uploaded = json.loads(result.job_id)
         context["ti"].xcom_push(key="file_id", value=uploaded["file_id"])
@@ -175,16 +178,20 @@ class BlendVisionDubbingJobOperator(BlendVisionBaseOperator):
             end_time=self.end_time,
         )
 
-    def _submit(self, context: Any, request: DubbingJobRequest) -> str:
+    def _submit(self, context: Any, request: DubbingJobRequest) -> str | SubmitResult:
         """Create generation 1, 2, ... of this task instance's job until one is not an earlier failure."""
         for generation in range(1, MAX_GENERATIONS + 1):
             job_id = dubbing_job_id(context, request, generation)
-            job, created = self.hook.ensure_dubbing_job(request.model_copy(update={"id": job_id}))
+            job, created = guarded_create(
+                context,
+                job_id,
+                lambda job_id=job_id: self.hook.ensure_dubbing_job(request.model_copy(update={"id": job_id})),
+            )
             if created:
                 return job.id
             if job.status is not DubbingStatus.FAILED:
                 self.log.info("Dubbing job %s already exists (%s): reattaching", job.id, job.status.value)
-                return job.id
+                return SubmitResult(job.id, "vendor_lookup")
             self.log.warning(
                 "Dubbing job %s failed earlier (%s); making a fresh one", job.id, job.failure_text()
             )
@@ -211,6 +218,7 @@ class BlendVisionDubbingJobOperator(BlendVisionBaseOperator):
             state_key=JOB_STATE_KEY,
             reference=dubbing_job_id(context, request),
             submit=lambda: self._submit(context, request),
+            find_existing=lambda _reference: find_unconfirmed(context, self.hook, request),
             is_reusable=lambda job_id: self._reusable(job_id, request),
         )
         job_id = result.job_id

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from video_localization.akool.webhook import (
     MAX_WEBHOOK_BYTES,
@@ -22,6 +23,7 @@ from video_localization.akool.webhook import (
     credentials_from_connection,
     verified_event,
 )
+from video_localization.callbacks.ledger import CallbackLedger, VariableLedger, reference_from
 from video_localization.panjaya.signature import (
     MAX_CALLBACK_BYTES,
     PANJAYA_PUBLIC_KEY_PEM,
@@ -77,7 +79,9 @@ def akool_credentials_from_connection(conn_id: str) -> tuple[str, str]:
 def create_callback_app(
     panjaya_key: KeyResolver = panjaya_key_from_connection,
     akool_credentials: AkoolCredentialsResolver = akool_credentials_from_connection,
+    ledger: CallbackLedger | None = None,
 ) -> FastAPI:
+    ledger = ledger or VariableLedger()
     app = FastAPI(title="video-localization vendor callbacks", docs_url=None, redoc_url=None)
 
     @app.post("/panjaya/{conn_id}", status_code=204)
@@ -112,6 +116,10 @@ def create_callback_app(
             detail = "the connection's clientId/clientSecret cannot decrypt Akool webhooks"
             raise HTTPException(status_code=500, detail=detail) from None
         log.info("Verified Akool webhook: job %s is %s (%s)", event.id, event.status.word, event.type)
+        if (reference := reference_from(request.query_params)) is not None:
+            # Names the job to a task whose create answer was lost (see callbacks/ledger.py); a failure
+            # here answers 500, so Akool sends the webhook again.
+            await run_in_threadpool(ledger.record, "akool", reference, event.id, event.status.word)
         return JSONResponse({"code": 1000, "msg": "OK"})
 
     return app

@@ -28,6 +28,7 @@ from video_localization.cdnvideo.validation import (
     language,
     make_actor,
 )
+from video_localization.core.abandon import recorded_job_id, with_cancel_on_failure
 from video_localization.core.errors import InvalidInputError, VendorError
 from video_localization.core.lineage import DeliveryLineageMixin
 from video_localization.core.operators import VendorJobOperator
@@ -139,8 +140,11 @@ class CDNVideoGenerateOperator(CDNVideoBaseOperator):
         background: str | None = None,
         emotion: str | None = None,
         cancel_on_kill: bool = True,
+        cancel_on_failure: bool = True,
         **kwargs: Any,
     ) -> None:
+        if cancel_on_failure:  # a final failure cancels the task nobody will collect (core.abandon)
+            kwargs["on_failure_callback"] = with_cancel_on_failure(kwargs.get("on_failure_callback"))
         super().__init__(**kwargs)
         self.script = script
         self.video_name = video_name
@@ -266,6 +270,13 @@ class CDNVideoGenerateOperator(CDNVideoBaseOperator):
             "submitted_at": store.get(SUBMIT_STARTED_KEY) if store is not None else None,
             "processed_at": datetime.now(UTC).isoformat(),
         }
+
+    def abandoned_job_id(self, context: Any) -> str | None:
+        """The task this task instance started (for `core.abandon`)."""
+        return recorded_job_id(context, JOB_STATE_KEY, JOB_ID_XCOM_KEY)
+
+    def cancel_job(self, job_id: str) -> None:
+        self.hook.cancel(job_id)
 
     def on_kill(self) -> None:
         """Killed while waiting in the worker (not deferred): stop the vendor from making the video."""

@@ -74,6 +74,22 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+def vendor_did_not_act(error: BaseException) -> bool:
+    """True when a failed request provably created nothing, so a create may simply be sent again.
+
+    That is: a 429/503 answer, a connection that never opened (no byte of the request was sent), or an
+    answer the vendor's `check` marked `vendor_did_not_act` (Akool's "try again later" codes). A read
+    timeout, a dropped connection or a 500 after the request was sent prove nothing either way.
+    """
+    if not isinstance(error, VendorError):
+        return False
+    return (
+        error.status_code in _SAFE_TO_RESEND_STATUSES
+        or (error.status_code is None and bool(getattr(error, "connect_failed", False)))
+        or bool(getattr(error, "vendor_did_not_act", False))
+    )
+
+
 def default_error_parser(vendor: str) -> ErrorParser:
     def parse(response: httpx.Response) -> VendorError:
         return VendorError(
@@ -200,19 +216,16 @@ class VendorApi:
             return False
         if not creates:
             return True
-        # A create is resent only when the vendor cannot have acted on it: a 429/503, a connection that
-        # never opened, or an answer the vendor's `check` marked `vendor_did_not_act` (Akool's "try again").
-        return (
-            error.status_code in _SAFE_TO_RESEND_STATUSES
-            or (error.status_code is None and bool(getattr(error, "connect_failed", False)))
-            or bool(getattr(error, "vendor_did_not_act", False))
-        )
+        return vendor_did_not_act(error)
 
     def _transport_error(self, exc: httpx.TransportError, method: str, path: str) -> VendorError:
         error = VendorError(
             self.vendor, f"{method} {path} failed: {type(exc).__name__}: {exc}", retryable=True
         )
-        error.connect_failed = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))  # type: ignore[attr-defined]
+        # No byte of the request left: the connection never opened, or no pooled connection was free.
+        error.connect_failed = isinstance(  # type: ignore[attr-defined]
+            exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+        )
         return error
 
     def _log_retry(self, method: str, path: str, error: VendorError, attempt: int, wait: float) -> None:

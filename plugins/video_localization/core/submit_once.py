@@ -49,14 +49,16 @@ def submit_once(
     *,
     state_key: str,
     reference: str,
-    submit: Callable[[], str],
+    submit: Callable[[], str | SubmitResult],
     find_existing: Callable[[str], str | None] | None = None,
     is_reusable: Callable[[str], bool] | None = None,
 ) -> SubmitResult:
     """Answer the job id of this task instance's job: the stored one, the one found by reference, or new.
 
     `is_reusable(job_id)` says whether a known job may be reattached to (a failed job is not: a retry
-    then pays for a fresh one, which is what the user retried for).
+    then pays for a fresh one, which is what the user retried for). `submit` answers the new job's id,
+    or a `SubmitResult` whose `how` says it found an existing job instead (e.g. a 409 on a client id):
+    the log then says "Reattached", so counting "Submitted" lines counts paid jobs.
     """
     from datetime import timedelta
 
@@ -78,10 +80,14 @@ def submit_once(
             _remember(store, state_key, found, timedelta(days=STATE_RETENTION_DAYS))
             return SubmitResult(found, "vendor_lookup")
 
-    job_id = submit()
-    _remember(store, state_key, job_id, timedelta(days=STATE_RETENTION_DAYS))
-    log.info("Submitted %s %s (reference %s)", state_key, job_id, reference)
-    return SubmitResult(job_id, "submitted")
+    answer = submit()
+    result = answer if isinstance(answer, SubmitResult) else SubmitResult(answer, "submitted")
+    _remember(store, state_key, result.job_id, timedelta(days=STATE_RETENTION_DAYS))
+    if result.reused:
+        log.info("Reattached to %s %s (reference %s, %s)", state_key, result.job_id, reference, result.how)
+    else:
+        log.info("Submitted %s %s (reference %s)", state_key, result.job_id, reference)
+    return result
 
 
 def _remember(store: Any, key: str, value: str, retention: Any) -> None:

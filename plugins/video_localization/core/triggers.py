@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from video_localization.core.errors import VendorError
+from video_localization.core.resume_race import settle_seconds
 
 #: After this many polls in a row that failed even with the client's own retries, give up.
 MAX_CONSECUTIVE_POLL_ERRORS = 5
@@ -129,6 +130,7 @@ class VendorPollingTrigger(BaseTrigger):
         interval = self.poll_interval
         errors_in_a_row = 0
         last_seen: tuple[str, float | None] | None = None
+        await asyncio.sleep(settle_seconds())  # let the deferring workload exit first (core.resume_race)
         while True:
             try:
                 outcome = await self.poll()

@@ -29,6 +29,7 @@ from video_localization.core.storage import (
 )
 from video_localization.core.submit_once import idempotency_reference, submit_once
 from video_localization.core.validation import http_url, one_of
+from video_localization.panjaya import reconcile
 from video_localization.panjaya.hook import PanjayaHook
 from video_localization.panjaya.links import STUDIO_URL_XCOM_KEY, PanjayaStudioLink
 from video_localization.panjaya.models import (
@@ -168,8 +169,10 @@ class _PanjayaAssetOperator(PanjayaBaseOperator):
             context,
             state_key=ASSET_STATE_KEY,
             reference=reference,
-            submit=lambda: self._submit(options),
-            find_existing=lambda _ref: self._find_by_name(options.name or ""),
+            submit=lambda: reconcile.guarded_create(context, lambda: self._submit(options)),
+            find_existing=lambda _ref: reconcile.find_existing(
+                context, self.hook, options, lambda: self._find_by_name(options.name or "")
+            ),
             is_reusable=lambda asset_id: self.hook.get_asset(asset_id).status is not AssetStatus.FAILED,
         )
         asset_id = result.job_id

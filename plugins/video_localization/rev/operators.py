@@ -9,21 +9,22 @@ a retry after a crash finds the order at Rev (`GET /orders?clientRef=`) instead 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException
 
+from video_localization.core.abandon import recorded_job_id, with_cancel_on_failure
 from video_localization.core.captions.formats import CAPTIONS_FOLDER, FORMATS, CaptionFormat, caption_filename
 from video_localization.core.errors import InvalidInputError, VendorError, VendorJobFailed
 from video_localization.core.lineage import DeliveryLineageMixin
 from video_localization.core.mp4 import probe_mp4_file
 from video_localization.core.operators import VendorJobOperator
 from video_localization.core.storage import StoredFile, as_storage_path, require_mp4, require_text
-from video_localization.core.submit_once import idempotency_reference, submit_once
+from video_localization.core.submit_once import STATE_RETENTION_DAYS, idempotency_reference, submit_once
 from video_localization.rev.hook import RevHook, truthy
 from video_localization.rev.links import ORDER_XCOM_KEY, RevOrderLink
 from video_localization.rev.models import (
@@ -39,6 +40,8 @@ from video_localization.rev.triggers import RevOrderTrigger, order_outcome
 from video_localization.rev.validation import CaptionOrderPlan, validate_caption_order
 
 ORDER_STATE_KEY = "rev_order_number"
+#: The input (`urn:rev:inputmedia:...`) an earlier try sent, with the source it holds.
+INPUT_STATE_KEY = "rev_input"
 BURNED_IN_SUFFIX = "burned-in.mp4"
 
 
@@ -108,7 +111,8 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
     `input_uri` from `RevUploadInputOperator`. `sandbox_mode` and `notification_url` default to the
     connection's extras. Returns `{"order_number", "locale", "status": "Complete", "reused"}`; a
     Cancelled order fails the task with Rev's comments. Killing the task cancels the order while Rev
-    still allows it.
+    still allows it, and so does a final failure (`cancel_on_failure`, see `core.abandon`): a wait
+    that timed out on the last try leaves no order working for nobody.
 
     :param locale: the captions' language (a project tag).
     :param formats: the caption formats to order.
@@ -155,8 +159,11 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
         sandbox_mode: bool | None = None,
         wait: bool = True,
         rev_conn_id: str = RevHook.default_conn_name,
+        cancel_on_failure: bool = True,
         **kwargs: Any,
     ) -> None:
+        if cancel_on_failure:
+            kwargs["on_failure_callback"] = with_cancel_on_failure(kwargs.get("on_failure_callback"))
         super().__init__(**kwargs)
         self.locale = locale
         self.formats = formats
@@ -206,8 +213,30 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
             notification=notification,
         )
 
-    def _submit(self, plan: CaptionOrderPlan, client_ref: str) -> str:
-        input_uri = self.input_uri or upload_source(self.hook, str(self.source))
+    def _input_uri(self, context: Any) -> str:
+        """The input to order for: given, kept by an earlier try, or sent now (and kept at once).
+
+        An input is a created object at Rev: a retry after a failed order (a 500 Rev never acted on, a
+        crash) orders the input the first try sent, instead of sending the media again.
+        """
+        if self.input_uri:
+            return self.input_uri
+        store = context.get("task_state_store") if hasattr(context, "get") else None
+        kept = store.get(INPUT_STATE_KEY) if store is not None else None
+        if isinstance(kept, Mapping) and kept.get("source") == str(self.source) and kept.get("uri"):
+            self.log.info("Reusing Rev input %s sent by an earlier try", kept["uri"])
+            return str(kept["uri"])
+        uri = upload_source(self.hook, str(self.source))
+        if store is not None:
+            store.set(
+                INPUT_STATE_KEY,
+                {"source": str(self.source), "uri": uri},
+                retention=timedelta(days=STATE_RETENTION_DAYS),
+            )
+        return uri
+
+    def _submit(self, context: Any, plan: CaptionOrderPlan, client_ref: str) -> str:
+        input_uri = self._input_uri(context)
         length = None
         if plan.video_length_seconds is None and self.source and not self.input_uri:
             length = media_length_seconds(str(self.source))
@@ -226,7 +255,7 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
             context,
             state_key=ORDER_STATE_KEY,
             reference=client_ref,
-            submit=lambda: self._submit(plan, client_ref),
+            submit=lambda: self._submit(context, plan, client_ref),
             find_existing=self._find_by_reference,
             is_reusable=lambda number: self.hook.get_order(number).status is not OrderStatus.CANCELLED,
         )
@@ -252,6 +281,13 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
             "status": OrderStatus.COMPLETE.value,
             "reused": bool(event.get("reused")),
         }
+
+    def abandoned_job_id(self, context: Any) -> str | None:
+        """The order this task instance placed (for `core.abandon`)."""
+        return recorded_job_id(context, ORDER_STATE_KEY, ORDER_XCOM_KEY)
+
+    def cancel_job(self, job_id: str) -> None:
+        self.hook.cancel_order(job_id)
 
     def on_kill(self) -> None:
         """A kill while waiting here (not deferred) cancels the order while Rev still allows it."""

@@ -300,8 +300,8 @@ def test_a_lost_answer_stops_the_retry_instead_of_paying_twice(
     assert store.get(sent_state_key("fr-FR"))["state"] == "sent"  # the write-ahead marker stays open
     assert context["ti"].pushed == []
 
-    with pytest.raises(AkoolSubmitUnconfirmed) as caught:
-        translate(akool).execute(context)
+    with pytest.raises(AkoolSubmitUnconfirmed) as caught:  # asked to fail rather than ask a person
+        translate(akool, ask_when_unconfirmed=False).execute(context)
     assert "a create for fr-FR was sent to Akool at" in str(caught.value)
     assert "video_model_ids={'fr-FR': '<_id>'}" in str(caught.value)
     assert akool.created() == 1 and akool.requests_to(CREATE_ROUTE) == 1

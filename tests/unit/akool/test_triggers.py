@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -92,10 +93,21 @@ def test_one_success_event_when_every_language_is_completed(akool: AkoolObjects)
 
 def test_a_finished_job_is_not_asked_about_again(akool: AkoolObjects) -> None:
     fast = akool.completed_job()
-    akool.sandbox.sandbox.settings.step_seconds = 0.1
+    settings = akool.sandbox.sandbox.settings
+    settings.step_seconds = 3600  # the slow job stays unfinished until it was polled twice (any load)
     slow = akool.create(languages=("de",)).data
     before = akool.requests_to(INFO_ROUTE)
-    [event] = run(trigger({"fr-FR": fast.id, "de-DE": slow.id}, in_seconds(10)))
+
+    def finish_after_two_polls_of_slow() -> None:
+        deadline = time.monotonic() + 30
+        while akool.requests_to(INFO_ROUTE) - before - 1 < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        settings.step_seconds = 0.001
+
+    releaser = threading.Thread(target=finish_after_two_polls_of_slow, daemon=True)
+    releaser.start()
+    [event] = run(trigger({"fr-FR": fast.id, "de-DE": slow.id}, in_seconds(60)))
+    releaser.join(timeout=30)
     assert event["status"] == "success"
     polls_of_slow = akool.requests_to(INFO_ROUTE) - before - 1  # fr-FR was read once
     assert polls_of_slow >= 2

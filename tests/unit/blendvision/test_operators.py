@@ -213,7 +213,7 @@ def test_a_dubbing_job_is_created_waited_for_and_described(
     assert context["ti"].pushed == [("job_id", job.id)]  # pushed before waiting
     assert JOB_ID_PATTERN.fullmatch(job.id) and job.id.endswith("-1")
     assert job.id.startswith(idempotency_reference(context, source.file_id)[:5])
-    assert context["task_state_store"].values == {JOB_STATE_KEY: job.id}
+    assert context["task_state_store"].values[JOB_STATE_KEY] == job.id
     assert bv.created("dubbing_job") == 1
 
 

@@ -24,14 +24,17 @@ def test_deferrable_sensor_on_a_finished_version_answers_without_deferring(panja
 def test_deferrable_sensor_defers_to_a_watch_only_trigger_that_then_succeeds(panjaya: PanjayaObjects):
     version = panjaya.editable_version("fr-FR")
     settings = panjaya.sandbox.sandbox.settings
-    settings.step_seconds = 3600  # still Generating when the sensor first looks, however loaded the machine
+    fast = settings.step_seconds
+    # Deterministic on a loaded machine: the generation cannot finish before the sensor's first poke
+    # (it used to, now and then, and the sensor then rightly answered without deferring) ...
+    settings.step_seconds = 3600
     panjaya.hook.generate_version(version.id)
     sensor = PanjayaVersionSensor(
         task_id="wait", version_id=version.id, deferrable=True, poke_interval=0.05, timeout=30
     )
     with pytest.raises(TaskDeferred) as deferred:
         sensor.execute(fake_context())
-    settings.step_seconds = 0.05  # the sandbox's stages are counted when read: now it finishes
+    settings.step_seconds = fast  # ... and, once deferred, it finishes for the trigger to see
     trigger = deferred.value.trigger
     assert isinstance(trigger, PanjayaVersionTrigger)
     assert trigger.cancel_on_kill is False  # the sensor does not own the job

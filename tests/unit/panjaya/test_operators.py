@@ -193,7 +193,7 @@ def test_create_asset_returns_the_version_of_each_language(
     reference = idempotency_reference(context)
     assert asset.name == f"launch video [{reference}]"  # the reference a retry looks the asset up by
     store = context["task_state_store"]
-    assert store.values == {ASSET_STATE_KEY: asset.id}
+    assert store.values[ASSET_STATE_KEY] == asset.id
     assert store.retentions[ASSET_STATE_KEY] == timedelta(days=STATE_RETENTION_DAYS)
 
 

@@ -30,6 +30,7 @@ from rev_test_support import (
     QUICK,
     SAMPLE,
     RevObjects,
+    inject_fault,
     rev_connection_json,
 )
 from video_localization.core.captions.formats import CaptionFormat, caption_filename
@@ -38,6 +39,7 @@ from video_localization.core.errors import InvalidInputError, InvalidInputs, Ven
 from video_localization.core.submit_once import idempotency_reference
 from video_localization.rev.models import AttachmentKind, OrderStatus
 from video_localization.rev.operators import (
+    INPUT_STATE_KEY,
     ORDER_STATE_KEY,
     RevCaptionOrderOperator,
     RevDownloadCaptionsOperator,
@@ -120,7 +122,7 @@ def test_the_order_operator_uploads_orders_once_and_waits(
     number = result["order_number"]
     assert result == {"order_number": number, "locale": "fr-FR", "status": "Complete", "reused": False}
     assert context["ti"].pushed == [("order_number", number)]
-    assert context["task_state_store"].values == {ORDER_STATE_KEY: number}
+    assert context["task_state_store"].values[ORDER_STATE_KEY] == number
     order = rev.hook.get_order(number)
     assert order.client_ref == idempotency_reference(context, "fr-FR")
     assert order.status is OrderStatus.COMPLETE
@@ -149,6 +151,32 @@ def test_a_crash_before_the_state_store_write_is_covered_by_the_client_ref_looku
     assert rev.orders_created() == 1
     assert rev.requests_to(LIST_ROUTE) >= 1  # GET /orders?clientRef=...
     assert fresh_store.values == {ORDER_STATE_KEY: first["order_number"]}
+
+
+def test_a_retry_after_a_failed_order_orders_the_input_the_first_try_sent(
+    rev: RevObjects, make_context: ContextFactory
+) -> None:
+    inject_fault(rev.sandbox, 500, "POST", "/orders", times=1)  # Rev never acted on it
+    context = make_context()
+    with pytest.raises(VendorError, match="500"):
+        order_operator().execute(context)
+    kept = context["task_state_store"].get(INPUT_STATE_KEY)
+    assert kept["source"] == str(SAMPLE) and kept["uri"].startswith("urn:rev:inputmedia:")
+
+    result = order_operator().execute(context)
+    assert result["status"] == "Complete"
+    assert rev.counters()["created"] == {"rev:input": 1, "rev:order": 1}
+    assert rev.requests_to(INPUTS_ROUTE) == 1
+
+
+def test_a_kept_input_of_another_source_is_not_reused(rev: RevObjects, make_context: ContextFactory) -> None:
+    context = make_context()
+    context["task_state_store"].set(
+        INPUT_STATE_KEY, {"source": "/elsewhere.mp4", "uri": "urn:rev:inputmedia:x"}
+    )
+    order_operator().execute(context)
+    assert rev.counters()["created"] == {"rev:input": 1, "rev:order": 1}
+    assert context["task_state_store"].get(INPUT_STATE_KEY)["source"] == str(SAMPLE)
 
 
 def test_each_mapped_task_instance_orders_its_own_captions(
