@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from video_localization import stack as stack_module
 from video_localization_dev import keeper
+from video_localization_dev import stack as stack_module
 from video_localization_dev.stack import Stack
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
