@@ -7,7 +7,8 @@ second trigger is refused by Airflow and skipped) -> finish (`done/` with the ru
 exists, else `failed/`).
 
 Every 10 minutes by default (`VLOC_INTAKE_SCHEDULE`, a cron expression or preset); the inbox is
-`VLOC_INTAKE_INBOX` (default `inbox/` in the project), or the `inbox` param of a manual run.
+the first of `[video_localization] inbox_roots` (default `VLOC_INTAKE_INBOX`, else `inbox/` in the
+project); a manual run may choose another configured inbox with its `inbox` param, and no other folder.
 Wiring only: the logic lives in `video_localization.pipelines.intake`.
 """
 
@@ -20,6 +21,8 @@ from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOpe
 from airflow.sdk import dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
+from video_localization.core.errors import InvalidInputError
+from video_localization.core.trust import check_inbox
 from video_localization.pipelines import intake
 
 TRIGGER_TASK_ID = "trigger_localize_video"
@@ -28,6 +31,14 @@ TRIGGER_TASK_ID = "trigger_localize_video"
 def _run_exists(context: Any):
     ti = context["ti"]
     return lambda run_id: ti.get_dr_count(dag_id=intake.TARGET_DAG_ID, run_ids=[run_id]) > 0
+
+
+def _inbox(params: Any) -> str:
+    """The run's inbox, one of the configured `inbox_roots` (the form's enum says so too)."""
+    try:
+        return check_inbox("inbox", params["inbox"])
+    except InvalidInputError as error:
+        raise AirflowFailException(f"Invalid request: {error}") from error
 
 
 @dag(
@@ -47,7 +58,7 @@ def localization_intake() -> None:
         """Validate and claim every new request (bad ones to `failed/`); answer what to trigger."""
         params = context["params"]
         outcome = intake.claim_requests(
-            params["inbox"], float(params["settle_seconds"]), run_exists=_run_exists(context)
+            _inbox(params), float(params["settle_seconds"]), run_exists=_run_exists(context)
         )
         for item in outcome["refused"]:
             print(f"refused {item['request']}: {item['reason']}")
@@ -79,7 +90,7 @@ def localization_intake() -> None:
         if isinstance(pushed, str):
             pushed = [pushed]
         outcome = intake.finish(
-            context["params"]["inbox"],
+            _inbox(context["params"]),
             claimed or [],
             run_exists=_run_exists(context),
             triggered_now={run_id for run_id in pushed if run_id},

@@ -15,12 +15,18 @@ from airflow.sdk import DagRunState
 from video_localization.core.paths import media_dir
 from video_localization.pipelines import intake
 
+#: A plan checks that every connection it will use exists: the vendors' on the sandbox.
+pytestmark = pytest.mark.usefixtures("vendor_connections")
+
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 
 
 @pytest.fixture
-def intake_dag(airflow_db):
+def intake_dag(airflow_db, tmp_path, monkeypatch):
     from airflow.dag_processing.dagbag import DagBag
+
+    # The inbox is chosen among the configured ones only: this test's inbox is the configured one.
+    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__INBOX_ROOTS", str(tmp_path / "inbox"))
 
     bag = DagBag(dag_folder=str(DAGS_DIR / "localization_intake.py"))
     assert not bag.import_errors, bag.import_errors
@@ -70,7 +76,7 @@ def test_good_requests_trigger_once_bad_ones_fail_with_reasons(intake_dag, tmp_p
     )
     (inbox / "e-broken.yaml").write_text("source: [unclosed\n")
     (inbox / "f-unknown-field.json").write_text(json.dumps({**first, "sorce": "typo"}))
-    (inbox / "g-missing-file.json").write_text(json.dumps({**first, "source": str(tmp_path / "nope.mp4")}))
+    (inbox / "g-missing-file.json").write_text(json.dumps({**first, "source": str(media_dir() / "nope.mp4")}))
     (inbox / "notes.txt").write_text("not a request")
 
     run = _run(intake_dag, inbox)

@@ -19,6 +19,9 @@ from airflow.sdk.exceptions import ParamValidationError
 
 from video_localization.core.paths import media_dir
 
+#: A plan checks that every connection it will use exists: the vendors' on the sandbox.
+pytestmark = pytest.mark.usefixtures("vendor_connections")
+
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 
 

@@ -14,6 +14,9 @@ from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.core.paths import media_dir
 from video_localization.pipelines import intake
 
+#: A plan checks that every connection it will use exists: the vendors' on the sandbox.
+pytestmark = pytest.mark.usefixtures("vendor_connections")
+
 
 def _request(output: Path, *targets: str, **extra) -> dict:
     return {

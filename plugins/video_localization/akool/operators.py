@@ -29,6 +29,7 @@ from video_localization.akool.validation import (
     tag_for_code,
     validate_translation,
 )
+from video_localization.core import secret_source
 from video_localization.core.errors import DownloadVerificationError, InvalidInputError
 from video_localization.core.languages import normalize_tag
 from video_localization.core.mp4 import probe_mp4_file
@@ -153,15 +154,17 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
         self.resubmit_unconfirmed = resubmit_unconfirmed
         self.wait_for_completion = wait_for_completion
 
-    def plan(self) -> tuple[TranslationPlan, dict[str, str]]:
-        """Every input checked, no vendor call: raises `InvalidInputs` naming each bad field."""
+    def plan(self, source_url: str | None = None) -> tuple[TranslationPlan, dict[str, str]]:
+        """Every input checked, no vendor call: raises `InvalidInputs` naming each bad field.
+
+        `source_url`: the URL to send when `self.source_url` is a plan's reference to the run's conf."""
         checks = Checks()
         probed = checks.run(probe_media, self.probe_path) if self.probe_path else None
         explicit = checks.run(MediaFacts.from_mapping, self.media) if self.media else None
         facts = (explicit or MediaFacts()).merged(probed or MediaFacts())
         plan = checks.run(
             validate_translation,
-            source_url=self.source_url,
+            source_url=source_url or self.source_url,
             source_locale=self.source_locale or None,
             target_locales=self.target_locales,
             lipsync=self.lipsync,
@@ -176,7 +179,8 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
         return plan, given
 
     def execute(self, context: Any) -> Any:
-        plan, given = self.plan()  # raises before any vendor call on bad input
+        # A plan's signed source URL is a reference to the run's conf: read (and masked) only here.
+        plan, given = self.plan(secret_source.resolve(self.source_url, context))  # raises before any spend
         check_live_languages(plan, self.hook.language_codes())  # one cached GET, no payment
         ti = context["ti"]
         submission = submit_translations(

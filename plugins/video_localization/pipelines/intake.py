@@ -36,6 +36,7 @@ from typing import Any
 
 from airflow.sdk import ObjectStoragePath, Param
 
+from video_localization.core import trust_settings
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.core.storage import as_storage_path, write_bytes
 from video_localization.core.validation import Checks
@@ -62,8 +63,8 @@ DEFAULT_SCHEDULE = "*/10 * * * *"
 
 
 def default_inbox() -> str:
-    """`$VLOC_INTAKE_INBOX`, else `inbox/` in the project folder."""
-    return os.environ.get("VLOC_INTAKE_INBOX") or str(Path(__file__).resolve().parents[3] / "inbox")
+    """The first of `[video_localization] inbox_roots` (default `$VLOC_INTAKE_INBOX`, else `inbox/`)."""
+    return trust_settings.inbox_roots()[0]
 
 
 def schedule() -> str:
@@ -76,9 +77,10 @@ def params() -> dict[str, Param]:
         "inbox": Param(
             default_inbox(),
             type="string",
-            minLength=1,
+            enum=trust_settings.inbox_roots(),
             title="Inbox",
-            description="Folder or object-storage URI the job requests (JSON or YAML) are dropped in.",
+            description="Folder or object-storage URI the job requests (JSON or YAML) are dropped in; "
+            "one of the configured `[video_localization] inbox_roots`.",
         ),
         "settle_seconds": Param(
             float(os.environ.get("VLOC_INTAKE_SETTLE_SECONDS", "10")),

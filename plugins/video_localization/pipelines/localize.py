@@ -8,24 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from airflow.sdk import Param
 
+from video_localization.core import secret_source, trust_settings
 from video_localization.core.captions.formats import CaptionFormat
 from video_localization.core.captions.validation import SOURCE_LOCAL, SOURCE_REV, validate_caption_request
 from video_localization.core.errors import InvalidInputError
-from video_localization.core.http import redact_query
 from video_localization.core.languages import vendor_languages
 from video_localization.core.mp4 import probe_mp4_file
+from video_localization.core.run_connections import check_connection, notify_connection, vendor_connection
+from video_localization.core.sources import check_source as _check_source
 from video_localization.core.storage import StoredFile, as_storage_path, safe_path_part, write_bytes
-from video_localization.core.validation import Checks, http_url
+from video_localization.core.trust import check_output_location
+from video_localization.core.validation import Checks, as_field
 from video_localization.panjaya.models import LipsModel
 from video_localization.panjaya.validation import validate_asset_options
+from video_localization.pipelines.conf_keys import check_known_keys
 from video_localization.pipelines.results import as_result_list
 
 DUBBING_VENDORS = ["panjaya", "akool", "blendvision"]
@@ -44,14 +45,13 @@ SOURCE_HELP = (
 
 def default_output_location() -> str:
     """`$VLOC_OUTPUT_DIR`, else `output/` in the project folder."""
-    configured = os.environ.get("VLOC_OUTPUT_DIR")
-    if configured:
-        return configured
-    return str(Path(__file__).resolve().parents[3] / "output")
+    return trust_settings.default_output_location()
 
 
 def default_source() -> str:
     """`$VLOC_DEFAULT_SOURCE`, else the committed sample video."""
+    import os
+
     from video_localization.core.paths import media_dir
 
     return os.environ.get("VLOC_DEFAULT_SOURCE") or str(media_dir() / "sample.mp4")
@@ -197,19 +197,9 @@ def params() -> dict[str, Param]:
 
 
 def check_source(source: str) -> dict[str, str]:
-    """Classify the source: `url` (the vendor fetches it) or `path` (we stream it); must exist if a path."""
-    text = str(source or "").strip()
-    scheme = urlparse(text).scheme.lower() if "://" in text else ""
-    if scheme in ("http", "https"):
-        return {"kind": "url", "source": http_url("source", text)}
-    if scheme and scheme not in STORAGE_SCHEMES:
-        raise InvalidInputError("source", source, SOURCE_HELP, f"the {scheme}:// scheme is not supported")
-    if not text:
-        raise InvalidInputError("source", source, SOURCE_HELP, "empty")
-    path = as_storage_path(text)
-    if not path.is_file():
-        raise InvalidInputError("source", source, SOURCE_HELP, "no such file")
-    return {"kind": "path", "source": str(path)}
+    """Classify the source: `url` (the vendor fetches it; a public host; a signed one is kept as a
+    reference to the run's conf) or `path` (we stream it: a video file under the source roots)."""
+    return _check_source("source", source, STORAGE_SCHEMES, SOURCE_HELP)
 
 
 #: Options that only some vendors have, with the values that mean "not asked for" (the form's defaults).
@@ -313,7 +303,8 @@ def _plan_blendvision(conf: dict[str, Any], source: dict[str, str] | None) -> di
             )
         )
     else:
-        checks.run(validate_upload, source_path=source["source"])
+        with checks.field(), as_field("source", conf.get("source"), ("source_path", "file_name")):
+            validate_upload(source_path=source["source"])
     language = checks.run(validate_source_language, conf.get("source_language"))
     targets = checks.run(
         validate_targets, language.tag if language else None, conf.get("target_languages") or []
@@ -382,6 +373,16 @@ def check_interval_in_media(source: dict[str, str] | None, vendor_plan: dict[str
     checks.raise_if_any()
 
 
+def _connections(conf: dict[str, Any], vendor: str, captions: dict[str, Any] | None) -> list:
+    """Every connection the run will use: the dubbing vendor's, Rev's for Rev captions, the notify one."""
+    needed = [vendor_connection("dubbing_vendor", vendor, vendor)]
+    if captions and captions["caption_formats"] and captions["captions_source"] == "rev":
+        needed.append(vendor_connection("captions_source", "rev", "rev"))
+    if conf.get("notify_conn_id"):
+        needed.append(notify_connection("notify_conn_id", str(conf["notify_conn_id"])))
+    return needed
+
+
 PLANNERS = {"panjaya": _plan_panjaya, "akool": _plan_akool, "blendvision": _plan_blendvision}
 #: Every key a plan holds, so each DAG branch can reference its own keys as XCom whatever the vendor.
 PLAN_OPTION_KEYS = (
@@ -410,11 +411,15 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
         vendor_plan = checks.run(PLANNERS[vendor], conf, source)
         checks.run(check_interval_in_media, source, vendor_plan)
     captions = checks.run(_plan_captions, conf, vendor, vendor_plan)
-    output_location = str(conf.get("output_location") or default_output_location())
-    with checks.field():
-        if not output_location.strip():
-            raise InvalidInputError("output_location", output_location, "a folder path or object-storage URI")
+    output_location = checks.run(
+        check_output_location, "output_location", conf.get("output_location") or default_output_location()
+    )
+    check_known_keys(conf, params(), checks)
+    if not checks.errors:  # connections last: a request that is wrong anyway is not looked up
+        for needed in _connections(conf, vendor, captions):
+            checks.run(check_connection, needed)
     checks.raise_if_any()
+    assert output_location is not None
     assert source is not None and vendor_plan is not None and captions is not None
     run_dir = as_storage_path(output_location) / safe_path_part(run_id)
     return {
@@ -617,7 +622,7 @@ def build_manifest(
         "run_id": run["run_id"],
         "vendor": plan["vendor"],
         # A pre-signed source URL is a credential: the manifest keeps where, not the signature.
-        "source": redact_query(plan["source"]),
+        "source": secret_source.shown(plan["source"]),
         "source_language": plan["source_language"],
         "asset_id": ids.get("asset_id"),
         "vendor_ids": ids,
