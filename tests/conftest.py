@@ -48,3 +48,9 @@ def sandbox(sandbox_server: RunningSandbox) -> RunningSandbox:
     sandbox_server.sandbox.reset()
     sandbox_server.sandbox.settings.step_seconds = 0.05
     return sandbox_server
+
+
+@pytest.fixture(autouse=True)
+def _callback_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's callback receivers remember what they believed in a folder of its own."""
+    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__CALLBACK_SEEN_DIR", str(tmp_path / "callbacks-seen"))
