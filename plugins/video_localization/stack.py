@@ -124,6 +124,8 @@ class Stack:
             "AIRFLOW__API__HOST": "127.0.0.1",
             **sandbox_connections(self.sandbox_url),
             "VLOC_OUTPUT_DIR": str(self.output_dir),
+            # Trust boundaries: user URLs may name the sandbox (its sample media), no other local host.
+            "AIRFLOW__VIDEO_LOCALIZATION__ALLOWED_URL_HOSTS": f"127.0.0.1:{self.sandbox_port}",
             "VLOC_POLL_INTERVAL": str(self.poll_interval),
             "VLOC_MAX_POLL_INTERVAL": str(self.max_poll_interval),
             "VLOC_SANDBOX_HOST": "127.0.0.1",

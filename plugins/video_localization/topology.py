@@ -18,6 +18,7 @@ import os
 import sys
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlparse
 
 from video_localization.sandbox.connections import sandbox_connections
 
@@ -133,6 +134,8 @@ def _compose_environment() -> dict[str, str]:
             **sandbox_connections(sandbox_url),
             "VLOC_OUTPUT_DIR": "/opt/video-localization/output",
             "VLOC_INTAKE_INBOX": "/opt/video-localization/inbox",
+            # Trust boundaries: user URLs may name the sandbox (its sample media), no other private host.
+            "AIRFLOW__VIDEO_LOCALIZATION__ALLOWED_URL_HOSTS": urlparse(sandbox_url).netloc,
             "VLOC_SANDBOX_HOST": "0.0.0.0",
             "VLOC_SANDBOX_PORT": str(COMPOSE_SANDBOX_PORT),
             "VLOC_SANDBOX_PUBLIC_URL": sandbox_url,
