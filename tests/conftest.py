@@ -19,6 +19,7 @@ os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(Path(__file__).resolve()
 # Trust boundaries for tests (configuration, as a deployment sets it): outputs and inboxes anywhere under
 # the temporary folder (pytest's tmp_path lives there), sources from the sample media folder (default).
 os.environ.setdefault("AIRFLOW__VIDEO_LOCALIZATION__OUTPUT_ROOTS", str(Path(tempfile.gettempdir()).resolve()))
+os.environ.setdefault("VLOC_OUTPUT_DIR", str(_TEST_HOME / "output"))  # the forms' default, inside that root
 
 from video_localization.sandbox.server import RunningSandbox, running_sandbox  # noqa: E402
 

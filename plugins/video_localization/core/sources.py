@@ -1,7 +1,8 @@
 """A run's source, judged before anything is spent: a public http(s) URL the vendor fetches, or a video
 file under the configured source roots that this project streams.
 
-The answer is what the plan stores: `{"kind": "url" | "path", "source": ...}`. A URL that carries a
+The answer's `kind` and `source` are what the plan stores: `{"kind": "url" | "path", "source": ...}`
+(a URL's original is also under `url`, for the plan's own checks, never stored). A URL that carries a
 secret (a pre-signed query, userinfo) is stored as a reference to the run's conf (`core.secret_source`),
 and every refusal shows the URL redacted.
 """
@@ -37,7 +38,8 @@ def check_source(field: str, value: Any, storage_schemes: Sequence[str], help_te
         except InvalidInputError:
             raise InvalidInputError(field, shown, help_text, "not an absolute http(s) URL") from None
         check_public_url(field, url, shown=shown)
-        return {"kind": "url", "source": secret_source.protect(field, url)}
+        # `source` is what the plan stores; `url` (the original) is for the plan's own checks only.
+        return {"kind": "url", "source": secret_source.protect(field, url), "url": url}
     if scheme and scheme not in storage_schemes:
         raise InvalidInputError(field, value, help_text, f"the {scheme}:// scheme is not supported")
     return {"kind": "path", "source": check_stored_source(field, text, help_text)}

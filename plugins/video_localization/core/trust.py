@@ -107,7 +107,8 @@ def normalized(text: str) -> str:
 def check_stored_source(field: str, value: Any, help_text: str) -> str:
     """A local path or object-storage URI under `source_roots`, a regular file, a video container.
 
-    Answers the resolved location (a local path) or the URI; the caller streams exactly that.
+    Answers the resolved location as a storage URI (`file:///...` for a local file); the caller streams
+    exactly that, not the name the user gave (which a symlink swap could redirect).
     """
     from video_localization.core.storage import as_storage_path
 
@@ -120,8 +121,7 @@ def check_stored_source(field: str, value: Any, help_text: str) -> str:
         raise InvalidInputError(field, value, allowed, "'..' segments are not allowed")
     if location_under(text, roots) is None:
         raise InvalidInputError(field, value, allowed, "outside the configured source roots")
-    location = normalized(text)
-    path = as_storage_path(location)
+    path = as_storage_path(normalized(text))
     if not path.is_file():
         raise InvalidInputError(field, value, allowed, "no such file")
     with path.open("rb") as stream:
@@ -133,7 +133,7 @@ def check_stored_source(field: str, value: Any, help_text: str) -> str:
             f"a video file ({', '.join(VIDEO_CONTAINERS)})",
             f"its first bytes are {describe_head(head)}, not a video container",
         )
-    return location
+    return str(path)
 
 
 # -- outputs -------------------------------------------------------------------------------------------

@@ -266,7 +266,7 @@ def _plan_akool(conf: dict[str, Any], source: dict[str, str] | None) -> dict[str
     usable = source is not None and source["kind"] == "url"
     plan = checks.run(
         validate_translation,
-        source_url=source["source"] if usable else "https://source.invalid/",
+        source_url=source["url"] if usable else "https://source.invalid/",
         source_locale=conf.get("source_language"),
         target_locales=conf.get("target_languages") or [],
         lipsync=bool(conf.get("lipsync")),
