@@ -129,6 +129,10 @@ def main() -> None:
             bench_download(sandbox.url, media_dir(), work)
             print()
             bench_polling(sandbox.url)
+        print()
+        from benchmarks import trust  # callback memory across processes, the plan's source check
+
+        trust.main()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from video_localization.core.errors import InvalidInputError
 from video_localization.core.trust import check_inbox
 from video_localization.pipelines import intake
+from video_localization.pipelines.intake_trigger import ClaimedRequestTriggerOperator
 
 TRIGGER_TASK_ID = "trigger_localize_video"
 
@@ -73,13 +73,13 @@ def localization_intake() -> None:
     def to_trigger(claimed: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return intake.trigger_kwargs(claimed)
 
-    trigger = TriggerDagRunOperator.partial(
+    trigger = ClaimedRequestTriggerOperator.partial(
         task_id=TRIGGER_TASK_ID,
         trigger_dag_id=intake.TARGET_DAG_ID,
         logical_date=None,
         skip_when_already_exists=True,  # the run id exists: this request was triggered before
         wait_for_completion=False,
-        openlineage_inject_parent_info=False,  # the conf is exactly the request
+        openlineage_inject_parent_info=False,  # the conf is exactly the request (read from its file)
         map_index_template="{{ task.trigger_run_id }}",
     ).expand_kwargs(to_trigger(claimed))
 

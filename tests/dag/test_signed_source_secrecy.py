@@ -207,8 +207,48 @@ def test_a_presigned_source_url_is_in_no_xcom_rendered_field_db_row_or_log(
     with create_session() as session:
         row = (
             session.query(XComModel)
-            .filter(XComModel.run_id == finished["akool"].run_id, XComModel.task_id == "plan")
+            .filter(
+                XComModel.run_id == finished["akool"].run_id,
+                XComModel.task_id == "plan",
+                XComModel.key == "return_value",
+            )
             .one()
         )
         plan = row.value if isinstance(row.value, dict) else json.loads(row.value)
     assert plan["source"] == f"<run conf 'source': http://{bucket.netloc}/launch/sample.mp4?<redacted>>"
+
+
+def test_a_presigned_url_in_an_intake_request_reaches_only_the_triggered_runs_conf(
+    airflow_db, vendors_env, bucket: SignedBucket, tmp_path, monkeypatch, capfd
+) -> None:
+    """The intake used to pass each request's conf through XCom and the trigger's rendered `conf`."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__INBOX_ROOTS", str(inbox))
+    request = {
+        "source": bucket.url(),
+        "source_language": "en-US",
+        "targets": ["fr-FR"],
+        "vendor": "akool",
+        "output": str(tmp_path / "out"),
+    }
+    (inbox / "signed.json").write_text(json.dumps(request))
+    bag = DagBag(dag_folder=str(DAGS_DIR / "localization_intake.py"))
+    assert not bag.import_errors, bag.import_errors
+    run = bag.get_dag("localization_intake").test(run_conf={"inbox": str(inbox), "settle_seconds": 0})
+    assert run.state == DagRunState.SUCCESS, _states(run)
+
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        triggered = session.query(DagRun).filter(DagRun.dag_id == "localize_video").all()
+        confs = [dict(dag_run.conf or {}) for dag_run in triggered]
+    assert [conf["target_languages"] for conf in confs if conf.get("source") == bucket.url()] == [["fr-FR"]]
+    printed = capfd.readouterr()
+    assert _database_hits(SIGNATURE) == []  # claim XCom, trigger rendered fields: none hold it
+    assert _log_file_hits(SIGNATURE) == []
+    assert SIGNATURE not in printed.out and SIGNATURE not in printed.err
+    assert vendors_env.counters()["requests_by_vendor"] == {}  # the intake only triggers

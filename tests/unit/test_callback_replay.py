@@ -190,6 +190,7 @@ def test_every_panjaya_refusal_is_one_answer_after_the_same_work(
         "replay": post_panjaya(client, body, signature, "panjaya_default"),
         "signed but malformed": post_panjaya(client, malformed, sign(malformed), "panjaya_default"),
     }
+    assert all(r.elapsed.total_seconds() >= guard.REFUSAL_FLOOR_SECONDS for r in attempts.values())
     answers = {(r.status_code, r.content, r.headers.get("content-type")) for r in attempts.values()}
     assert answers == {
         (401, json.dumps({"detail": REJECTED}, separators=(",", ":")).encode(), "application/json")

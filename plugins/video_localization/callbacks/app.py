@@ -11,13 +11,14 @@ decides, `callbacks.replay` remembers); an oversized one 413. None is logged wit
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
 from video_localization.akool.webhook import MAX_WEBHOOK_BYTES, credentials_from_connection
-from video_localization.callbacks.guard import Refused, believe_akool, believe_panjaya
+from video_localization.callbacks.guard import Refused, believe_akool, believe_panjaya, refusal_pause
 from video_localization.callbacks.replay import SeenStore, seen_store_from_settings
 from video_localization.panjaya.signature import MAX_CALLBACK_BYTES, PANJAYA_PUBLIC_KEY_PEM, SIGNATURE_HEADER
 
@@ -81,12 +82,14 @@ def create_callback_app(
 
     @app.post("/panjaya/{conn_id}", status_code=204)
     async def panjaya_callback(conn_id: str, request: Request) -> Response:
+        started = time.monotonic()
         body = await read_limited_body(request, MAX_CALLBACK_BYTES)
         try:
             signature = request.headers.get(SIGNATURE_HEADER)
             payload = believe_panjaya(conn_id, body, signature, panjaya_key, seen())
         except Refused as refused:
             log.warning("Rejected a Panjaya callback for %r: %s", conn_id, refused)
+            await refusal_pause(started)
             raise HTTPException(status_code=401, detail=REJECTED) from None
         log.info(
             "Verified Panjaya callback: %s asset=%s version=%s locale=%s",
@@ -100,11 +103,13 @@ def create_callback_app(
     @app.post("/akool/{conn_id}")
     async def akool_webhook(conn_id: str, request: Request) -> Response:
         """Akool wants HTTP 200 (else it sends again): only for a verified, decrypted job update."""
+        started = time.monotonic()
         body = await read_limited_body(request, MAX_WEBHOOK_BYTES)
         try:
             event = believe_akool(conn_id, body, akool_credentials, seen())
         except Refused as refused:
             log.warning("Rejected an Akool webhook for %r: %s", conn_id, refused)
+            await refusal_pause(started)
             raise HTTPException(status_code=401, detail=REJECTED) from None
         log.info("Verified Akool webhook: job %s is %s (%s)", event.id, event.status.word, event.type)
         return JSONResponse({"code": 1000, "msg": "OK"})

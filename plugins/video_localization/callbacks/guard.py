@@ -23,12 +23,14 @@ Replays: a verified callback is remembered (`callbacks.replay`) and refused when
 
 from __future__ import annotations
 
+import asyncio
 import binascii
 import hashlib
 import json
 import logging
 import secrets
 import string
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -50,6 +52,9 @@ from video_localization.panjaya.signature import CallbackRejected, verified_call
 
 log = logging.getLogger(__name__)
 
+#: Every refusal is answered no sooner than this after the request arrived, so that what a lookup costs
+#: (a connection in an env var, in the metastore, or none) does not show in the answer's timing.
+REFUSAL_FLOOR_SECONDS = 0.2
 #: The order of the P-256 group (for the canonical low-s form of a signature).
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
@@ -71,6 +76,11 @@ _DECOY_AKOOL = (
     "".join(secrets.choice(_ALPHABET) for _ in range(16)),
     "".join(secrets.choice(_ALPHABET) for _ in range(32)),
 )
+
+
+async def refusal_pause(started: float) -> None:
+    """Wait until `REFUSAL_FLOOR_SECONDS` after `started` (a `time.monotonic()` reading)."""
+    await asyncio.sleep(max(0.0, REFUSAL_FLOOR_SECONDS - (time.monotonic() - started)))
 
 
 def max_skew_seconds() -> float:

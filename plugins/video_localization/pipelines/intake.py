@@ -405,7 +405,8 @@ def claim_requests(
             continue
         claimed.append(request)
     return {
-        "claimed": [{"run_id": c.run_id, "conf": c.conf, "path": c.path, "request": c.name} for c in claimed],
+        # No conf here: it may hold a signed URL, and this answer is XCom. The trigger reads the file.
+        "claimed": [{"run_id": c.run_id, "path": c.path, "request": c.name} for c in claimed],
         "refused": refused,
         "already_triggered": already,
     }
@@ -419,13 +420,14 @@ def _read_or_empty(path: ObjectStoragePath) -> bytes:
 
 
 def trigger_kwargs(claimed: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One TriggerDagRunOperator per distinct request: its fixed run id and its conf.
+    """One trigger per distinct request: its fixed run id and its claimed file (whose conf the trigger
+    reads when it runs: `intake_trigger.ClaimedRequestTriggerOperator`).
 
     Two files with the same request share a run id: it is triggered once, both files end in `done/`.
     """
     seen: dict[str, dict[str, Any]] = {}
     for item in claimed:
-        seen.setdefault(item["run_id"], {"trigger_run_id": item["run_id"], "conf": item["conf"]})
+        seen.setdefault(item["run_id"], {"trigger_run_id": item["run_id"], "request_path": item["path"]})
     return list(seen.values())
 
 

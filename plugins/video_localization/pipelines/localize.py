@@ -148,7 +148,8 @@ def params() -> dict[str, Param]:
             type="string",
             minLength=1,
             title="Output location",
-            description="Folder or object-storage URI; results land in <location>/<run_id>/<locale>/.",
+            description="Folder or object-storage URI under the configured output roots; results land in "
+            "<location>/<run_id>/<locale>/.",
         ),
         "lipsync": Param(
             False,

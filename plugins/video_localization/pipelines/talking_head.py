@@ -127,7 +127,8 @@ def params() -> dict[str, Param]:
             type="string",
             minLength=1,
             title="Output location",
-            description="Folder or object-storage URI; results land in <location>/<run_id>/<locale>/.",
+            description="Folder or object-storage URI under the configured output roots; results land in "
+            "<location>/<run_id>/<locale>/.",
         ),
         "delete_remote": Param(
             False,
