@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -28,53 +24,9 @@ os.environ["VLOC_MAX_POLL_INTERVAL"] = "0.3"
 
 from airflow.sdk import DagRunState
 
-from video_localization.core.paths import media_dir
+from signed_bucket import CREDENTIAL, SIGNATURE, SignedBucket
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
-SIGNATURE = secrets.token_hex(32)
-CREDENTIAL = "AKIAVLOCTEST" + secrets.token_hex(4).upper()
-
-
-class SignedBucket:
-    """Serves `sample.mp4` only to requests signed with `SIGNATURE` (as S3 serves a pre-signed GET)."""
-
-    def __init__(self) -> None:
-        self.signed_gets = 0
-        self.refused = 0
-        bucket = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                query = parse_qs(urlparse(self.path).query)
-                if query.get("X-Amz-Signature") != [SIGNATURE]:
-                    bucket.refused += 1
-                    self.send_response(403)
-                    self.end_headers()
-                    return
-                bucket.signed_gets += 1
-                data = (media_dir() / "sample.mp4").read_bytes()
-                self.send_response(200)
-                self.send_header("Content-Type", "video/mp4")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_args) -> None:  # the vendor side's access log is not ours to scan
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def netloc(self) -> str:
-        return f"127.0.0.1:{self.server.server_port}"
-
-    def url(self) -> str:
-        return (
-            f"http://{self.netloc}/launch/sample.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-            f"&X-Amz-Credential={CREDENTIAL}%2F20261204%2Fus-east-1%2Fs3%2Faws4_request"
-            f"&X-Amz-Expires=600&X-Amz-SignedHeaders=host&X-Amz-Signature={SIGNATURE}"
-        )
 
 
 @pytest.fixture
