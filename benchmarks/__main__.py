@@ -139,6 +139,10 @@ def bench_on_sandbox(memory: bool = True, polling: bool = True) -> None:
                 print()
             if polling:
                 bench_polling(sandbox.url)
+        print()
+        from benchmarks import trust  # callback memory across processes, the plan's source check
+
+        trust.main()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -7,7 +7,8 @@ second trigger is refused by Airflow and skipped) -> finish (`done/` with the ru
 exists, else `failed/`).
 
 Every 10 minutes by default (`[video_localization] intake_schedule`, a cron expression or preset);
-the inbox is `[video_localization] intake_inbox`, or the `inbox` param of a manual run.
+the inbox is the first of `[video_localization] inbox_roots` (default: the `intake_inbox` setting);
+a manual run may choose another configured inbox with its `inbox` param, and no other folder.
 Wiring only: the logic lives in `video_localization.pipelines.intake`.
 """
 
@@ -16,12 +17,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
+from video_localization.core.errors import InvalidInputError
+from video_localization.core.trust import check_inbox
 from video_localization.notifications import RunFailureNotifier
 from video_localization.pipelines import intake
+from video_localization.pipelines.intake_trigger import ClaimedRequestTriggerOperator
 
 TRIGGER_TASK_ID = "trigger_localize_video"
 
@@ -29,6 +32,14 @@ TRIGGER_TASK_ID = "trigger_localize_video"
 def _run_exists(context: Any):
     ti = context["ti"]
     return lambda run_id: ti.get_dr_count(dag_id=intake.TARGET_DAG_ID, run_ids=[run_id]) > 0
+
+
+def _inbox(params: Any) -> str:
+    """The run's inbox, one of the configured `inbox_roots` (the form's enum says so too)."""
+    try:
+        return check_inbox("inbox", params["inbox"])
+    except InvalidInputError as error:
+        raise AirflowFailException(f"Invalid request: {error}") from error
 
 
 @dag(
@@ -49,7 +60,7 @@ def localization_intake() -> None:
         """Validate and claim every new request (bad ones to `failed/`); answer what to trigger."""
         params = context["params"]
         outcome = intake.claim_requests(
-            params["inbox"], float(params["settle_seconds"]), run_exists=_run_exists(context)
+            _inbox(params), float(params["settle_seconds"]), run_exists=_run_exists(context)
         )
         for item in outcome["refused"]:
             print(f"refused {item['request']}: {item['reason']}")
@@ -64,13 +75,13 @@ def localization_intake() -> None:
     def to_trigger(claimed: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return intake.trigger_kwargs(claimed)
 
-    trigger = TriggerDagRunOperator.partial(
+    trigger = ClaimedRequestTriggerOperator.partial(
         task_id=TRIGGER_TASK_ID,
         trigger_dag_id=intake.TARGET_DAG_ID,
         logical_date=None,
         skip_when_already_exists=True,  # the run id exists: this request was triggered before
         wait_for_completion=False,
-        openlineage_inject_parent_info=False,  # the conf is exactly the request
+        openlineage_inject_parent_info=False,  # the conf is exactly the request (read from its file)
         map_index_template="{{ task.trigger_run_id }}",
     ).expand_kwargs(to_trigger(claimed))
 
@@ -81,7 +92,7 @@ def localization_intake() -> None:
         if isinstance(pushed, str):
             pushed = [pushed]
         outcome = intake.finish(
-            context["params"]["inbox"],
+            _inbox(context["params"]),
             claimed or [],
             run_exists=_run_exists(context),
             triggered_now={run_id for run_id in pushed if run_id},

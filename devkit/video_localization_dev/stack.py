@@ -155,6 +155,10 @@ class Stack:
             "AIRFLOW__VIDEO_LOCALIZATION__DEFAULT_SOURCE": str(media_dir() / "sample.mp4"),
             "AIRFLOW__VIDEO_LOCALIZATION__POLL_INTERVAL": str(self.poll_interval),
             "AIRFLOW__VIDEO_LOCALIZATION__MAX_POLL_INTERVAL": str(self.max_poll_interval),
+            # Trust boundaries: user URLs may name the sandbox (its sample media), no other local host; local
+            # sources come from the sample media only.
+            "AIRFLOW__VIDEO_LOCALIZATION__ALLOWED_URL_HOSTS": f"127.0.0.1:{self.sandbox_port}",
+            "AIRFLOW__VIDEO_LOCALIZATION__SOURCE_ROOTS": str(media_dir()),
             "VLOC_SANDBOX_HOST": "127.0.0.1",
             "VLOC_SANDBOX_PORT": str(self.sandbox_port),
             "VLOC_SANDBOX_PUBLIC_URL": self.sandbox_url,

@@ -22,6 +22,7 @@ import os
 import sys
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlparse
 
 from video_localization_dev.sandbox.connections import sandbox_connections
 
@@ -174,6 +175,8 @@ def _compose_environment() -> dict[str, str]:
             **sandbox_connections(sandbox_url),
             "AIRFLOW__VIDEO_LOCALIZATION__OUTPUT_ROOT": f"{CONTAINER_HOME}/output",
             "AIRFLOW__VIDEO_LOCALIZATION__INTAKE_INBOX": f"{CONTAINER_HOME}/inbox",
+            # Trust boundaries: user URLs may name the sandbox (its sample media), no other private host.
+            "AIRFLOW__VIDEO_LOCALIZATION__ALLOWED_URL_HOSTS": urlparse(sandbox_url).netloc,
         }
     )
     return env

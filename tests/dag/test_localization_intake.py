@@ -15,12 +15,18 @@ from airflow.sdk import DagRunState
 from video_localization.pipelines import intake
 from video_localization_dev.media import media_dir
 
+#: A plan checks that every connection it will use exists: the vendors' on the sandbox.
+pytestmark = pytest.mark.usefixtures("vendor_connections")
+
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 
 
 @pytest.fixture
-def intake_dag(airflow_db):
+def intake_dag(airflow_db, tmp_path, monkeypatch):
     from airflow.dag_processing.dagbag import DagBag
+
+    # The inbox is chosen among the configured ones only: this test's inbox is the configured one.
+    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__INBOX_ROOTS", str(tmp_path / "inbox"))
 
     bag = DagBag(dag_folder=str(DAGS_DIR / "localization_intake.py"))
     assert not bag.import_errors, bag.import_errors
@@ -34,6 +40,15 @@ def _localize_runs() -> dict[str, dict]:
     with create_session() as session:
         runs = session.query(DagRun).filter(DagRun.dag_id == "localize_video").all()
         return {run.run_id: dict(run.conf or {}) for run in runs}
+
+
+def _intake_runs(runs: dict[str, dict], output: Path) -> set[str]:
+    """The intake runs of one test (other tests of the session trigger intake runs of their own)."""
+    return {
+        run_id
+        for run_id, conf in runs.items()
+        if run_id.startswith("intake__") and str(conf.get("output_location", "")).startswith(str(output))
+    }
 
 
 def _good(output: Path, *targets: str) -> dict:
@@ -70,7 +85,7 @@ def test_good_requests_trigger_once_bad_ones_fail_with_reasons(intake_dag, tmp_p
     )
     (inbox / "e-broken.yaml").write_text("source: [unclosed\n")
     (inbox / "f-unknown-field.json").write_text(json.dumps({**first, "sorce": "typo"}))
-    (inbox / "g-missing-file.json").write_text(json.dumps({**first, "source": str(tmp_path / "nope.mp4")}))
+    (inbox / "g-missing-file.json").write_text(json.dumps({**first, "source": str(media_dir() / "nope.mp4")}))
     (inbox / "notes.txt").write_text("not a request")
 
     run = _run(intake_dag, inbox)
@@ -81,7 +96,7 @@ def test_good_requests_trigger_once_bad_ones_fail_with_reasons(intake_dag, tmp_p
     assert first_id in runs
     assert runs[first_id]["target_languages"] == ["fr-FR"]
     assert runs[first_id]["dubbing_vendor"] == "panjaya"
-    mine = {run_id for run_id in runs if run_id.startswith("intake__")}
+    mine = _intake_runs(runs, output)
     assert len(mine) == 2  # a-first (+ c-same-as-first) and b-second
 
     done = sorted(
@@ -126,7 +141,7 @@ def test_good_requests_trigger_once_bad_ones_fail_with_reasons(intake_dag, tmp_p
     (inbox / "again.json").write_text(json.dumps(first))
     rerun = _run(intake_dag, inbox)
     assert rerun.state == DagRunState.SUCCESS, _states(rerun)
-    assert {run_id for run_id in _localize_runs() if run_id.startswith("intake__")} == mine
+    assert _intake_runs(_localize_runs(), output) == mine
     again = [p for p in (inbox / "done").glob("*again.json.result.json")]
     assert json.loads(again[0].read_text()) | {"done_at": None} == {
         "request": "again.json",

@@ -19,6 +19,9 @@ from airflow.sdk.exceptions import ParamValidationError
 
 from video_localization_dev.media import media_dir
 
+#: A plan checks that every connection it will use exists: the vendors' on the sandbox.
+pytestmark = pytest.mark.usefixtures("vendor_connections")
+
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 
 
@@ -124,6 +127,11 @@ def test_manifest_summary_is_posted_to_the_users_http_connection(
 
     server = HTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A loopback notification target is allowed by configuration only (the plan refuses private hosts).
+    allowed = os.environ.get("AIRFLOW__VIDEO_LOCALIZATION__ALLOWED_URL_HOSTS", "")
+    monkeypatch.setenv(
+        "AIRFLOW__VIDEO_LOCALIZATION__ALLOWED_URL_HOSTS", f"{allowed},127.0.0.1:{server.server_port}"
+    )
     monkeypatch.setenv(
         "AIRFLOW_CONN_DELIVERY_HOOK",
         json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": server.server_port, "schema": "http"}),

@@ -24,6 +24,9 @@ from video_localization.pipelines import intake
 from video_localization.pipelines.localize import build_plan
 from video_localization_dev.media import media_dir
 
+#: A plan checks that every connection it will use exists: the vendors' on the sandbox.
+pytestmark = pytest.mark.usefixtures("vendor_connections")
+
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 
 

@@ -19,6 +19,9 @@ from video_localization.pipelines.talking_head import sample_scripts
 from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
 from video_localization_dev.sandbox.server import RunningSandbox
 
+#: A plan checks that every connection it will use exists: the vendors' on the sandbox.
+pytestmark = pytest.mark.usefixtures("vendor_connections")
+
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 
 

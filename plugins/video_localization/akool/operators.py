@@ -38,6 +38,7 @@ from video_localization.akool.validation import (
     validate_translation,
 )
 from video_localization.callbacks.ledger import CallbackLedger, VariableLedger
+from video_localization.core import secret_source
 from video_localization.core.errors import DownloadVerificationError, InvalidInputError
 from video_localization.core.languages import normalize_tag
 from video_localization.core.lineage import DeliveryLineageMixin
@@ -191,15 +192,17 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
         """Where verified Akool webhooks leave the job ids they name (see `callbacks.ledger`)."""
         return VariableLedger()
 
-    def plan(self) -> tuple[TranslationPlan, dict[str, str]]:
-        """Every input checked, no vendor call: raises `InvalidInputs` naming each bad field."""
+    def plan(self, source_url: str | None = None) -> tuple[TranslationPlan, dict[str, str]]:
+        """Every input checked, no vendor call: raises `InvalidInputs` naming each bad field.
+
+        `source_url`: the URL to send when `self.source_url` is a plan's reference to the run's conf."""
         checks = Checks()
         probed = checks.run(probe_media, self.probe_path) if self.probe_path else None
         explicit = checks.run(MediaFacts.from_mapping, self.media) if self.media else None
         facts = (explicit or MediaFacts()).merged(probed or MediaFacts())
         plan = checks.run(
             validate_translation,
-            source_url=self.source_url,
+            source_url=source_url or self.source_url,
             source_locale=self.source_locale or None,
             target_locales=self.target_locales,
             lipsync=self.lipsync,
@@ -225,7 +228,8 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
         return self._submit_and_wait(context, decided_ids=apply_decision(context, event))
 
     def _submit_and_wait(self, context: Any, decided_ids: Mapping[str, str] | None = None) -> Any:
-        plan, given = self.plan()  # raises before any vendor call on bad input
+        # A plan's signed source URL is a reference to the run's conf: read (and masked) only here.
+        plan, given = self.plan(secret_source.resolve(self.source_url, context))  # raises before any spend
         if decided_ids:
             given = {**given, **_given_ids(decided_ids, list(plan.targets))}
         check_live_languages(plan, self.hook.language_codes())  # one cached GET, no payment

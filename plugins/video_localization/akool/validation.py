@@ -8,6 +8,7 @@ language Akool dropped is refused before the paid create, not by it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -215,7 +216,9 @@ class TranslationPlan:
 
     def fingerprint(self) -> str:
         """What a submitted job was asked for, to recognise the same request on a retry."""
-        parts = (self.url, self.source_code, self.lipsync, self.face_enhance, self.merge_interval)
+        # The URL as a digest: a pre-signed URL is a credential and this lands in the task state store.
+        url = hashlib.sha256(self.url.encode()).hexdigest()[:32]
+        parts = (url, self.source_code, self.lipsync, self.face_enhance, self.merge_interval)
         return "|".join(str(part) for part in parts)
 
 

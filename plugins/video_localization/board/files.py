@@ -6,7 +6,7 @@ s3:// or gs:// is served exactly like one on a local disk. A browser's `<video>`
 `Range: bytes=a-b` with 206 and streams in bounded chunks from a seek, for any storage scheme.
 
 Where a file may come from is configured, not taken from a manifest or a run's conf: `[video_localization]
-board_output_roots` (comma-separated folders or URIs), else the DAGs' default output location
+output_roots` (comma-separated folders or URIs), else the DAGs' default output location
 (`[video_localization] output_root`). A run folder outside every root is never read.
 """
 
@@ -31,12 +31,10 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
 def output_roots() -> list[ObjectStoragePath]:
-    """The folders the board may read, from `[video_localization] board_output_roots`."""
-    from video_localization.core.config import setting
+    """The folders the board may read, from `[video_localization] output_roots`."""
+    from video_localization.core import trust_settings
 
-    configured = setting("board_output_roots")
-    entries = [entry.strip() for entry in configured.split(",") if entry.strip()]
-    return [as_storage_path(entry) for entry in (entries or [setting("output_root")])]
+    return [as_storage_path(entry) for entry in trust_settings.output_roots()]
 
 
 def _key(path: ObjectStoragePath | str) -> str:

@@ -3,34 +3,26 @@
 Airflow's auth does not cover plugin routes, so nothing here is believed before it is verified: the
 body is size-limited first, then the vendor's signature is checked against the key configured on the
 named connection, and only then is the event accepted (Panjaya 204; Akool 200, which it requires, after
-its envelope is also decrypted with the connection's clientSecret). A forged, altered, stale or
-oversized callback gets 401/413 and is logged without its body.
+its envelope is also decrypted with the connection's clientSecret). A forged, altered, stale, replayed
+callback, or one for a connection that is missing or of another type, gets the same 401 (`callbacks.guard`
+decides, `callbacks.replay` remembers); an oversized one 413. None is logged with its body.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from video_localization.akool.webhook import (
-    MAX_WEBHOOK_BYTES,
-    WebhookKeyError,
-    WebhookRejected,
-    credentials_from_connection,
-    verified_event,
-)
+from video_localization.akool.webhook import MAX_WEBHOOK_BYTES, credentials_from_connection
+from video_localization.callbacks.guard import Refused, believe_akool, believe_panjaya, refusal_pause
 from video_localization.callbacks.ledger import CallbackLedger, VariableLedger, reference_from
-from video_localization.panjaya.signature import (
-    MAX_CALLBACK_BYTES,
-    PANJAYA_PUBLIC_KEY_PEM,
-    SIGNATURE_HEADER,
-    CallbackRejected,
-    verified_callback,
-)
+from video_localization.callbacks.replay import SeenStore, seen_store_from_settings
+from video_localization.panjaya.signature import MAX_CALLBACK_BYTES, PANJAYA_PUBLIC_KEY_PEM, SIGNATURE_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -80,17 +72,28 @@ def create_callback_app(
     panjaya_key: KeyResolver = panjaya_key_from_connection,
     akool_credentials: AkoolCredentialsResolver = akool_credentials_from_connection,
     ledger: CallbackLedger | None = None,
+    seen_store: SeenStore | None = None,
 ) -> FastAPI:
     ledger = ledger or VariableLedger()
     app = FastAPI(title="video-localization vendor callbacks", docs_url=None, redoc_url=None)
+    stores: list[SeenStore] = [seen_store] if seen_store is not None else []
+
+    def seen() -> SeenStore:
+        """The shared memory of believed callbacks, opened on first use (not at plugin import)."""
+        if not stores:
+            stores.append(seen_store_from_settings())
+        return stores[0]
 
     @app.post("/panjaya/{conn_id}", status_code=204)
     async def panjaya_callback(conn_id: str, request: Request) -> Response:
+        started = time.monotonic()
         body = await read_limited_body(request, MAX_CALLBACK_BYTES)
         try:
-            payload = verified_callback(body, request.headers.get(SIGNATURE_HEADER), panjaya_key(conn_id))
-        except CallbackRejected as rejected:
-            log.warning("Rejected a Panjaya callback for %s: %s", conn_id, rejected)
+            signature = request.headers.get(SIGNATURE_HEADER)
+            payload = believe_panjaya(conn_id, body, signature, panjaya_key, seen())
+        except Refused as refused:
+            log.warning("Rejected a Panjaya callback for %r: %s", conn_id, refused)
+            await refusal_pause(started)
             raise HTTPException(status_code=401, detail=REJECTED) from None
         log.info(
             "Verified Panjaya callback: %s asset=%s version=%s locale=%s",
@@ -104,17 +107,14 @@ def create_callback_app(
     @app.post("/akool/{conn_id}")
     async def akool_webhook(conn_id: str, request: Request) -> Response:
         """Akool wants HTTP 200 (else it sends again): only for a verified, decrypted job update."""
+        started = time.monotonic()
         body = await read_limited_body(request, MAX_WEBHOOK_BYTES)
-        client_id, client_secret = akool_credentials(conn_id)
         try:
-            event = verified_event(body, client_id, client_secret)
-        except WebhookRejected as rejected:
-            log.warning("Rejected an Akool webhook for %s: %s", conn_id, rejected)
+            event = believe_akool(conn_id, body, akool_credentials, seen())
+        except Refused as refused:
+            log.warning("Rejected an Akool webhook for %r: %s", conn_id, refused)
+            await refusal_pause(started)
             raise HTTPException(status_code=401, detail=REJECTED) from None
-        except WebhookKeyError as unusable:
-            log.error("Akool webhooks for %s cannot be decrypted: %s", conn_id, unusable)
-            detail = "the connection's clientId/clientSecret cannot decrypt Akool webhooks"
-            raise HTTPException(status_code=500, detail=detail) from None
         log.info("Verified Akool webhook: job %s is %s (%s)", event.id, event.status.word, event.type)
         if (reference := reference_from(request.query_params)) is not None:
             # Names the job to a task whose create answer was lost (see callbacks/ledger.py); a failure

@@ -252,6 +252,14 @@ def pick_voice(
         if (not wanted or configurations.voices[name].gender in (wanted, None))
         and (not emotion or emotion in configurations.voices[name].allowed_emotions)
     ]
+    if not fitting and emotion:
+        # Voices of this language and gender exist, none speaks the emotion: the emotion is what is wrong.
+        voiced = [n for n in names if not wanted or configurations.voices[n].gender in (wanted, None)]
+        spoken = sorted({e for n in voiced for e in configurations.voices[n].allowed_emotions})
+        if voiced:
+            raise InvalidInputError(
+                "emotion", emotion, spoken, f"no {locale} voice of {actor.name} speaks {emotion}"
+            )
     if not fitting:
         wish = " ".join(part for part in (wanted, "voice") if part)
         raise InvalidInputError(

@@ -101,12 +101,77 @@ SETTINGS: tuple[Setting, ...] = (
         default="default_pool",
     ),
 )
+#: Trust boundaries: where runs may read and write, which hosts they may name, what callbacks are believed.
 SETTINGS += (
     Setting(
-        "board_output_roots",
-        "Comma-separated folders or URIs the localization board may read run folders from (empty: the "
-        "output_root setting).",
+        "source_roots",
+        "Comma-separated folders (or storage URIs) local sources must lie under, resolved (symlinks, ..) "
+        "before the check. Empty: the folder of default_source when that is a local file, else none "
+        "(every local source is refused).",
+        example="/data/masters, s3://media-bucket/masters",
+    ),
+    Setting(
+        "output_roots",
+        "Comma-separated folders or URIs outputs (and the localization board's reads) must lie under. "
+        "Empty: output_root.",
         example="/data/localized, s3://media-bucket/localized",
+    ),
+    Setting(
+        "output_schemes",
+        "Storage schemes an output location may use.",
+        default="file,s3,gs,gcs,az,abfs,abfss",
+    ),
+    Setting(
+        "inbox_roots",
+        "Comma-separated inbox folders the intake may read (a manual run chooses among them; the first is "
+        "the default). Empty: intake_inbox.",
+    ),
+    Setting(
+        "allow_private_urls",
+        "Let user URLs (sources, notification hosts) point at loopback, link-local or private addresses.",
+        type="boolean",
+        default="False",
+    ),
+    Setting(
+        "allowed_url_hosts",
+        "Comma-separated hosts, host:port, IPs or networks user URLs may point at although private.",
+        example="media.internal:8443, 10.20.0.0/16",
+    ),
+    Setting(
+        "url_resolve_timeout",
+        "Seconds to resolve a user URL's host at plan time.",
+        type="float",
+        default="5",
+    ),
+    Setting(
+        "callback_seen_dir",
+        "Folder of the SQLite store of vendor callbacks already believed (shared by the api-server's "
+        "processes on one machine). Default: $AIRFLOW_HOME/vloc-callbacks.",
+        default=None,
+    ),
+    Setting(
+        "callback_seen_redis_url",
+        "Keep the believed callbacks in Redis instead (several api-server machines).",
+        example="redis://redis:6379/2",
+    ),
+    Setting(
+        "callback_seen_retention_seconds",
+        "How long a believed callback is remembered (a replay within it is refused).",
+        type="float",
+        default="2592000",
+    ),
+    Setting(
+        "callback_max_skew_seconds",
+        "How far an Akool callback's timestamp may be from now.",
+        type="float",
+        default="900",
+    ),
+    Setting(
+        "trigger_settle_seconds",
+        "Seconds a trigger waits before its first poll, so the deferring workload has exited (see "
+        "docs/airflow-resume-race.md).",
+        type="float",
+        default="5",
     ),
 )
 _BY_KEY = {setting.key: setting for setting in SETTINGS}
@@ -117,6 +182,8 @@ def _computed_default(key: str) -> str:
         return str(_airflow_home() / "video-localization" / "output")
     if key == "intake_inbox":
         return str(_airflow_home() / "video-localization" / "inbox")
+    if key == "callback_seen_dir":
+        return str(_airflow_home() / "vloc-callbacks")
     raise KeyError(key)
 
 
@@ -137,6 +204,15 @@ def float_setting(key: str) -> float:
         return float(value)
     except ValueError:
         raise ValueError(f"[{SECTION}] {key} = {value!r} is not a number") from None
+
+
+def list_setting(key: str) -> list[str]:
+    """A comma- or newline-separated setting as a list of non-empty items."""
+    return [item.strip() for item in setting(key).replace("\n", ",").split(",") if item.strip()]
+
+
+def bool_setting(key: str) -> bool:
+    return setting(key).strip().lower() in ("1", "true", "yes", "on")
 
 
 def provider_config() -> dict:

@@ -106,6 +106,7 @@ class InvalidInputError(ValueError):
     ) -> None:
         self.field = field
         self.value = value
+        self.reason = reason
         if isinstance(allowed, str):
             self.allowed = allowed
         else:

@@ -393,5 +393,14 @@ def _rewind_files(files: Any) -> None:
 
 
 def redact_query(url: str) -> str:
-    """A signed link's query string is a credential: keep it out of logs and error messages."""
-    return url.split("?", 1)[0] + ("?<redacted>" if "?" in url else "")
+    """A signed link's query string and a URL's `user:pass@` are credentials: keep them out of logs and
+    error messages (the fragment goes too: it follows the query)."""
+    text = str(url)
+    base = text.split("?", 1)[0].split("#", 1)[0]
+    scheme, sep, rest = base.partition("://")
+    if sep:
+        authority, slash, path = rest.partition("/")
+        if "@" in authority:
+            authority = "<redacted>@" + authority.rsplit("@", 1)[1]
+        base = f"{scheme}{sep}{authority}{slash}{path}"
+    return base + ("?<redacted>" if "?" in text else "")

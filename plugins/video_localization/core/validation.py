@@ -93,3 +93,22 @@ def one_of(field: str, value: Any, allowed: list[str]) -> str:
     if value not in allowed:
         raise InvalidInputError(field, value, allowed)
     return value
+
+
+@contextmanager
+def as_field(field: str, value: Any, renamed: tuple[str, ...]) -> Iterator[None]:
+    """Report errors of the inner fields `renamed` (an operator's names, e.g. `source_path`) against the
+    user's own `field` and `value` (the plan's `source`), keeping why and what is allowed."""
+
+    def relabel(error: InvalidInputError) -> InvalidInputError:
+        if error.field not in renamed:
+            return error
+        reason = f"{error.field}={error.value!r}" + (f": {error.reason}" if error.reason else "")
+        return InvalidInputError(field, value, error.allowed, reason)
+
+    try:
+        yield
+    except InvalidInputError as error:
+        raise relabel(error) from None
+    except InvalidInputs as errors:
+        raise InvalidInputs([relabel(error) for error in errors.errors]) from None

@@ -16,6 +16,7 @@ from typing import Any
 from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowException
 
+from video_localization.core import secret_source
 from video_localization.core.errors import VendorJobFailed
 from video_localization.core.lineage import DeliveryLineageMixin
 from video_localization.core.operators import VendorJobOperator
@@ -314,11 +315,18 @@ class PanjayaAssetFromSourceOperator(_PanjayaAssetOperator):
         super().__init__(**kwargs)
         self.source = source
         self.background_path = background_path
+        self._resolved_source: str | None = None
+
+    def execute(self, context: Any) -> Any:
+        # A plan's signed source URL is a reference to the run's conf: read (and masked) only here.
+        self._resolved_source = secret_source.resolve(self.source, context)
+        return super().execute(context)
 
     def _submit(self, options: AssetOptions) -> str:
-        if str(self.source).startswith(("http://", "https://")):
-            return self._create_from_url(options, http_url("source", self.source))
-        return self._upload_from_path(options, self.source, self.background_path)
+        source = self._resolved_source if self._resolved_source is not None else self.source
+        if str(source).startswith(("http://", "https://")):
+            return self._create_from_url(options, http_url("source", source))
+        return self._upload_from_path(options, source, self.background_path)
 
 
 class PanjayaAddLanguagesOperator(PanjayaBaseOperator):

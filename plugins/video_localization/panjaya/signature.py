@@ -7,6 +7,7 @@ its document, or another PEM from the connection's `callback_public_key` extra, 
 from __future__ import annotations
 
 import binascii
+import hashlib
 import json
 from functools import lru_cache
 
@@ -70,7 +71,15 @@ def verified_callback(
         raise CallbackRejected("callback signature is missing or does not match the body")
     try:
         return CallbackPayload.model_validate(json.loads(body))
-    except (ValueError, ValidationError) as exc:
+    except ValidationError as exc:
+        # Which fields were wrong, never their values: the body is not logged, even signed.
+        problems = ", ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['type']}" for e in exc.errors())
         raise CallbackRejected(
-            f"signed callback body is not a Panjaya status update: {body[:500]!r}"
-        ) from exc
+            f"signed callback body is not a Panjaya status update ({len(body)} bytes, sha256 "
+            f"{hashlib.sha256(body).hexdigest()[:16]}; {problems})"
+        ) from None
+    except ValueError:
+        raise CallbackRejected(
+            f"signed callback body is not a Panjaya status update ({len(body)} bytes, sha256 "
+            f"{hashlib.sha256(body).hexdigest()[:16]}; not JSON)"
+        ) from None

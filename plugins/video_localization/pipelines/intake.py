@@ -35,6 +35,7 @@ from typing import Any
 
 from airflow.sdk import ObjectStoragePath, Param
 
+from video_localization.core import trust_settings
 from video_localization.core.config import float_setting, setting
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.core.storage import as_storage_path, write_bytes
@@ -61,8 +62,8 @@ CAPTION_FIELDS = ("caption_formats", "captions_source")
 
 
 def default_inbox() -> str:
-    """The `[video_localization] intake_inbox` setting."""
-    return setting("intake_inbox")
+    """The first of `[video_localization] inbox_roots` (default: the `intake_inbox` setting)."""
+    return trust_settings.inbox_roots()[0]
 
 
 def schedule() -> str:
@@ -75,9 +76,10 @@ def params() -> dict[str, Param]:
         "inbox": Param(
             default_inbox(),
             type="string",
-            minLength=1,
+            enum=trust_settings.inbox_roots(),
             title="Inbox",
-            description="Folder or object-storage URI the job requests (JSON or YAML) are dropped in.",
+            description="Folder or object-storage URI the job requests (JSON or YAML) are dropped in; "
+            "one of the configured `[video_localization] inbox_roots`.",
         ),
         "settle_seconds": Param(
             float_setting("intake_settle_seconds"),
@@ -402,7 +404,8 @@ def claim_requests(
             continue
         claimed.append(request)
     return {
-        "claimed": [{"run_id": c.run_id, "conf": c.conf, "path": c.path, "request": c.name} for c in claimed],
+        # No conf here: it may hold a signed URL, and this answer is XCom. The trigger reads the file.
+        "claimed": [{"run_id": c.run_id, "path": c.path, "request": c.name} for c in claimed],
         "refused": refused,
         "already_triggered": already,
     }
@@ -416,13 +419,14 @@ def _read_or_empty(path: ObjectStoragePath) -> bytes:
 
 
 def trigger_kwargs(claimed: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One TriggerDagRunOperator per distinct request: its fixed run id and its conf.
+    """One trigger per distinct request: its fixed run id and its claimed file (whose conf the trigger
+    reads when it runs: `intake_trigger.ClaimedRequestTriggerOperator`).
 
     Two files with the same request share a run id: it is triggered once, both files end in `done/`.
     """
     seen: dict[str, dict[str, Any]] = {}
     for item in claimed:
-        seen.setdefault(item["run_id"], {"trigger_run_id": item["run_id"], "conf": item["conf"]})
+        seen.setdefault(item["run_id"], {"trigger_run_id": item["run_id"], "request_path": item["path"]})
     return list(seen.values())
 
 

@@ -10,22 +10,25 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from airflow.sdk import Param
 
+from video_localization.core import secret_source
 from video_localization.core.captions.formats import CaptionFormat
 from video_localization.core.captions.validation import SOURCE_LOCAL, SOURCE_REV, validate_caption_request
 from video_localization.core.config import setting
 from video_localization.core.errors import InvalidInputError
-from video_localization.core.http import redact_query
 from video_localization.core.languages import vendor_languages
 from video_localization.core.lineage import delivered_files, record_delivery
 from video_localization.core.mp4 import probe_mp4_file
+from video_localization.core.run_connections import check_connection, notify_connection, vendor_connection
+from video_localization.core.sources import check_source as _check_source
 from video_localization.core.storage import StoredFile, as_storage_path, safe_path_part, write_bytes
-from video_localization.core.validation import Checks, http_url
+from video_localization.core.trust import check_output_location
+from video_localization.core.validation import Checks, as_field
 from video_localization.panjaya.models import LipsModel
 from video_localization.panjaya.validation import validate_asset_options
+from video_localization.pipelines.conf_keys import check_known_keys
 from video_localization.pipelines.results import as_result_list
 
 DUBBING_VENDORS = ["panjaya", "akool", "blendvision"]
@@ -143,7 +146,8 @@ def params() -> dict[str, Param]:
             type="string",
             minLength=1,
             title="Output location",
-            description="Folder or object-storage URI; results land in <location>/<run_id>/<locale>/.",
+            description="Folder or object-storage URI under the configured output roots; results land in "
+            "<location>/<run_id>/<locale>/.",
         ),
         "lipsync": Param(
             False,
@@ -192,19 +196,9 @@ def params() -> dict[str, Param]:
 
 
 def check_source(source: str) -> dict[str, str]:
-    """Classify the source: `url` (the vendor fetches it) or `path` (we stream it); must exist if a path."""
-    text = str(source or "").strip()
-    scheme = urlparse(text).scheme.lower() if "://" in text else ""
-    if scheme in ("http", "https"):
-        return {"kind": "url", "source": http_url("source", text)}
-    if scheme and scheme not in STORAGE_SCHEMES:
-        raise InvalidInputError("source", source, SOURCE_HELP, f"the {scheme}:// scheme is not supported")
-    if not text:
-        raise InvalidInputError("source", source, SOURCE_HELP, "empty")
-    path = as_storage_path(text)
-    if not path.is_file():
-        raise InvalidInputError("source", source, SOURCE_HELP, "no such file")
-    return {"kind": "path", "source": str(path)}
+    """Classify the source: `url` (the vendor fetches it; a public host; a signed one is kept as a
+    reference to the run's conf) or `path` (we stream it: a video file under the source roots)."""
+    return _check_source("source", source, STORAGE_SCHEMES, SOURCE_HELP)
 
 
 #: Options that only some vendors have, with the values that mean "not asked for" (the form's defaults).
@@ -271,7 +265,7 @@ def _plan_akool(conf: dict[str, Any], source: dict[str, str] | None) -> dict[str
     usable = source is not None and source["kind"] == "url"
     plan = checks.run(
         validate_translation,
-        source_url=source["source"] if usable else "https://source.invalid/",
+        source_url=source["url"] if usable else "https://source.invalid/",
         source_locale=conf.get("source_language"),
         target_locales=conf.get("target_languages") or [],
         lipsync=bool(conf.get("lipsync")),
@@ -308,7 +302,8 @@ def _plan_blendvision(conf: dict[str, Any], source: dict[str, str] | None) -> di
             )
         )
     else:
-        checks.run(validate_upload, source_path=source["source"])
+        with checks.field(), as_field("source", conf.get("source"), ("source_path", "file_name")):
+            validate_upload(source_path=source["source"])
     language = checks.run(validate_source_language, conf.get("source_language"))
     targets = checks.run(
         validate_targets, language.tag if language else None, conf.get("target_languages") or []
@@ -377,6 +372,16 @@ def check_interval_in_media(source: dict[str, str] | None, vendor_plan: dict[str
     checks.raise_if_any()
 
 
+def _connections(conf: dict[str, Any], vendor: str, captions: dict[str, Any] | None) -> list:
+    """Every connection the run will use: the dubbing vendor's, Rev's for Rev captions, the notify one."""
+    needed = [vendor_connection("dubbing_vendor", vendor, vendor)]
+    if captions and captions["caption_formats"] and captions["captions_source"] == "rev":
+        needed.append(vendor_connection("captions_source", "rev", "rev"))
+    if conf.get("notify_conn_id"):
+        needed.append(notify_connection("notify_conn_id", str(conf["notify_conn_id"])))
+    return needed
+
+
 PLANNERS = {"panjaya": _plan_panjaya, "akool": _plan_akool, "blendvision": _plan_blendvision}
 #: Every key a plan holds, so each DAG branch can reference its own keys as XCom whatever the vendor.
 PLAN_OPTION_KEYS = (
@@ -405,11 +410,15 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
         vendor_plan = checks.run(PLANNERS[vendor], conf, source)
         checks.run(check_interval_in_media, source, vendor_plan)
     captions = checks.run(_plan_captions, conf, vendor, vendor_plan)
-    output_location = str(conf.get("output_location") or default_output_location())
-    with checks.field():
-        if not output_location.strip():
-            raise InvalidInputError("output_location", output_location, "a folder path or object-storage URI")
+    output_location = checks.run(
+        check_output_location, "output_location", conf.get("output_location") or default_output_location()
+    )
+    check_known_keys(conf, params(), checks)
+    if not checks.errors:  # connections last: a request that is wrong anyway is not looked up
+        for needed in _connections(conf, vendor, captions):
+            checks.run(check_connection, needed)
     checks.raise_if_any()
+    assert output_location is not None
     assert source is not None and vendor_plan is not None and captions is not None
     run_dir = as_storage_path(output_location) / safe_path_part(run_id)
     return {
@@ -612,7 +621,7 @@ def build_manifest(
         "run_id": run["run_id"],
         "vendor": plan["vendor"],
         # A pre-signed source URL is a credential: the manifest keeps where, not the signature.
-        "source": redact_query(plan["source"]),
+        "source": secret_source.shown(plan["source"]),
         "source_language": plan["source_language"],
         "asset_id": ids.get("asset_id"),
         "vendor_ids": ids,

@@ -28,8 +28,11 @@ from video_localization.cdnvideo.validation import (
 from video_localization.core.errors import InvalidInputError
 from video_localization.core.languages import normalize_tag, vendor_languages
 from video_localization.core.paths import data_dir
+from video_localization.core.run_connections import check_connection, vendor_connection
 from video_localization.core.storage import as_storage_path, safe_path_part
+from video_localization.core.trust import check_output_location
 from video_localization.core.validation import Checks, one_of
+from video_localization.pipelines.conf_keys import check_known_keys
 from video_localization.pipelines.localize import default_output_location, write_manifest
 
 #: Task ids inside the DAG, recorded in the manifest so every file can be traced to the task that made it.
@@ -124,7 +127,8 @@ def params() -> dict[str, Param]:
             type="string",
             minLength=1,
             title="Output location",
-            description="Folder or object-storage URI; results land in <location>/<run_id>/<locale>/.",
+            description="Folder or object-storage URI under the configured output roots; results land in "
+            "<location>/<run_id>/<locale>/.",
         ),
         "delete_remote": Param(
             False,
@@ -182,11 +186,10 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
             checks.add(
                 InvalidInputError("voices", tag, list(scripts), "a voice for a locale without a script")
             )
-    output_location = str(conf.get("output_location") or default_output_location()).strip()
-    if not output_location:
-        checks.add(
-            InvalidInputError("output_location", output_location, "a folder path or object-storage URI")
-        )
+    output_location = checks.run(
+        check_output_location, "output_location", conf.get("output_location") or default_output_location()
+    )
+    check_known_keys(conf, params(), checks)
     resolved: dict[str, dict[str, Any]] = {}
     if actor is not None:
         for tag, script in scripts.items():
@@ -206,8 +209,10 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
                 resolved[tag] = match.to_dict()
     # The same misfit (say, the actor) would be reported once per locale: keep each once.
     checks.errors = list({str(error): error for error in checks.errors}.values())
+    if not checks.errors:  # the connection last: a request that is wrong anyway is not looked up
+        checks.run(check_connection, vendor_connection("connection", f"{VENDOR}_default", VENDOR))
     checks.raise_if_any()
-    assert actor is not None
+    assert actor is not None and output_location is not None
     run_dir = as_storage_path(output_location) / safe_path_part(run_id)
     delete_remote = bool(conf.get("delete_remote"))
     jobs = [

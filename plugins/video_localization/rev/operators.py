@@ -17,6 +17,7 @@ from typing import Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException
 
+from video_localization.core import secret_source
 from video_localization.core.abandon import recorded_job_id, with_cancel_on_failure
 from video_localization.core.captions.formats import CAPTIONS_FOLDER, FORMATS, CaptionFormat, caption_filename
 from video_localization.core.errors import InvalidInputError, VendorError, VendorJobFailed
@@ -100,7 +101,8 @@ class RevUploadInputOperator(_RevOperatorMixin, BaseOperator):
         self.rev_conn_id = rev_conn_id
 
     def execute(self, context: Any) -> dict[str, str]:
-        urn = upload_source(self.hook, self.source, self.content_type or None)
+        source = secret_source.resolve(self.source, context)
+        urn = upload_source(self.hook, source, self.content_type or None)
         return {"input_uri": urn}
 
 
@@ -177,12 +179,18 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
         self.wait = wait
         self.rev_conn_id = rev_conn_id
         self._order_number: str | None = None
+        self._resolved_source: str | None = None  # a signed URL read from the run's conf at execute
+
+    def _source(self) -> str | None:
+        """The media to send: the original behind a plan's source reference once `execute` resolved it."""
+        return self._resolved_source if self._resolved_source is not None else self.source
 
     # -- submit -----------------------------------------------------------------------------------
     def plan(self) -> CaptionOrderPlan:
         """The checked order (raises before any call to Rev)."""
         if not self.source and not self.input_uri:
             raise InvalidInputError("source", self.source, "a URL, a path, a storage URI or an input_uri")
+        source = self._source()
         return validate_caption_order(
             locale=self.locale,
             formats=self.formats,
@@ -190,7 +198,7 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
             notification_url=self.notification_url or self.hook.notification_url,
             notification_level=self.notification_level or None,
             video_length_seconds=self.video_length_seconds,
-            source=None if self.input_uri else self.source,
+            source=None if self.input_uri else source,
         )
 
     def order_request(
@@ -226,7 +234,7 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
         if isinstance(kept, Mapping) and kept.get("source") == str(self.source) and kept.get("uri"):
             self.log.info("Reusing Rev input %s sent by an earlier try", kept["uri"])
             return str(kept["uri"])
-        uri = upload_source(self.hook, str(self.source))
+        uri = upload_source(self.hook, str(self._source()))  # the signed URL itself, kept nowhere
         if store is not None:
             store.set(
                 INPUT_STATE_KEY,
@@ -239,7 +247,7 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
         input_uri = self._input_uri(context)
         length = None
         if plan.video_length_seconds is None and self.source and not self.input_uri:
-            length = media_length_seconds(str(self.source))
+            length = media_length_seconds(str(self._source()))
         return self.hook.submit_order(self.order_request(plan, input_uri, client_ref, length))
 
     def _find_by_reference(self, client_ref: str) -> str | None:
@@ -249,6 +257,7 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
         return None
 
     def execute(self, context: Any) -> Any:
+        self._resolved_source = secret_source.resolve(self.source, context) if self.source else None
         plan = self.plan()
         client_ref = idempotency_reference(context, plan.locale)
         result = submit_once(

@@ -170,9 +170,10 @@ def test_the_key_comes_from_the_connections_extra(
     assert panjaya_key_from_connection("panjaya_documented") == PANJAYA_PUBLIC_KEY_PEM
     monkeypatch.setenv("AIRFLOW_CONN_NOT_PANJAYA", json.dumps({"conn_type": "http", "host": "example.com"}))
     client = TestClient(create_callback_app())
+    # Not a Panjaya connection: answered like a bad signature, so connection types cannot be probed.
     response = post(client, BODY, sign(BODY), "/panjaya/not_panjaya")
-    assert response.status_code == 404
-    assert response.json() == {"detail": "connection 'not_panjaya' is not a Panjaya connection"}
+    assert response.status_code == 401
+    assert response.json() == {"detail": REJECTED}
 
 
 # -- end to end: the sandbox posts real callbacks to the receiver ------------------------------------------

@@ -230,7 +230,7 @@ def test_the_plan_reports_every_bad_field_once() -> None:
     ]  # not one per locale
 
 
-def test_the_form_defaults_are_a_valid_request(tmp_path: Path) -> None:
+def test_the_form_defaults_are_a_valid_request(tmp_path: Path, cdnvideo_conn: RunningSandbox) -> None:
     form = params()
     defaults = {name: param.value for name, param in form.items()}
     assert defaults["scripts"] == sample_scripts()

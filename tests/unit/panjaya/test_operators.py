@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -139,6 +140,15 @@ def plan_conf(**overrides: Any) -> dict[str, Any]:
     }
 
 
+@pytest.fixture
+def plan_env(vendor_connections: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a plan checks besides the request: connections exist; `media.example` (unresolvable on this
+    offline machine) is allowed by configuration, as a deployment allows a host it trusts."""
+    allowed = os.environ.get("AIRFLOW__VIDEO_LOCALIZATION__ALLOWED_URL_HOSTS", "")
+    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__ALLOWED_URL_HOSTS", f"{allowed},media.example")
+
+
+@pytest.mark.usefixtures("plan_env")
 def test_build_plan_accepts_a_good_request(tmp_path: Path) -> None:
     plan = build_plan(plan_conf(output_location=str(tmp_path), speakers_count=2), "manual__2026/01/01")
     assert plan["source_kind"] == "url"
@@ -154,7 +164,8 @@ def test_build_plan_accepts_a_good_request(tmp_path: Path) -> None:
     ("conf", "field", "value", "words"),
     [
         ({"source": "ftp://media.example/launch.mp4"}, "source", "ftp://media.example/launch.mp4", "ftp://"),
-        ({"source": "/no/such/video.mp4"}, "source", "/no/such/video.mp4", "no such file"),
+        ({"source": f"{SAMPLE.parent}/none.mp4"}, "source", f"{SAMPLE.parent}/none.mp4", "no such file"),
+        ({"source": "/etc/passwd"}, "source", "/etc/passwd", "outside the configured source roots"),
         ({"target_languages": ["he-IL"]}, "target_languages", "he-IL", "source language only"),
         ({"source_language": "th-TH"}, "source_language", "th-TH", "target language only"),
         ({"target_languages": []}, "target_languages", [], "at least one"),
@@ -164,6 +175,7 @@ def test_build_plan_accepts_a_good_request(tmp_path: Path) -> None:
         ({"dubbing_vendor": "heygen"}, "dubbing_vendor", "heygen", "allowed: panjaya, akool, blendvision"),
     ],
 )
+@pytest.mark.usefixtures("plan_env")
 def test_build_plan_names_the_bad_field(conf: dict[str, Any], field: str, value: Any, words: str) -> None:
     with pytest.raises(InvalidInputError) as caught:
         build_plan(plan_conf(**conf), "r1")
@@ -171,6 +183,7 @@ def test_build_plan_names_the_bad_field(conf: dict[str, Any], field: str, value:
     assert words in str(caught.value)
 
 
+@pytest.mark.usefixtures("plan_env")
 def test_build_plan_reports_every_bad_field() -> None:
     with pytest.raises(InvalidInputs) as caught:
         build_plan(plan_conf(source="ftp://x/y.mp4", target_languages=["ur-IN"], speakers_count=0), "r1")

@@ -14,6 +14,9 @@ from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.pipelines import intake
 from video_localization_dev.media import media_dir
 
+#: A plan checks that every connection it will use exists: the vendors' on the sandbox.
+pytestmark = pytest.mark.usefixtures("vendor_connections")
+
 
 def _request(output: Path, *targets: str, **extra) -> dict:
     return {
@@ -154,7 +157,8 @@ def test_overlapping_intakes_trigger_every_request_once(tmp_path):
             triggered = {
                 kwargs["trigger_run_id"]
                 for kwargs in intake.trigger_kwargs(claimed)
-                if trigger(kwargs["trigger_run_id"], kwargs["conf"])
+                if (conf := _claimed_conf(kwargs["request_path"])) is not None
+                and trigger(kwargs["trigger_run_id"], conf)
             }
             intake.finish(str(inbox), claimed, exists, triggered)
         except BaseException as error:  # surfaced below
@@ -199,3 +203,14 @@ def test_caption_formats_are_checked_per_language_before_any_trigger(tmp_path):
         intake.validate_request({**conf, "caption_formats": ["Scc"]}, "intake__d")
     assert refused.value.field == "caption_formats"
     assert "ja-JP" in str(refused.value) and "WebVtt" in refused.value.allowed
+
+
+def _claimed_conf(path: str) -> dict | None:
+    """What the intake's trigger task reads from a claimed request file when it runs (None: the other
+    intake already moved it on, as the trigger operator then skips)."""
+    from video_localization.core.storage import as_storage_path
+
+    try:
+        return intake.read_claimed(as_storage_path(path)).conf
+    except FileNotFoundError:
+        return None
