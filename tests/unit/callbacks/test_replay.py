@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from fastapi import HTTPException
 
+from replay_support import offer_keys
 from video_localization.akool.webhook import envelope_for, expected_signature
 from video_localization.callbacks import guard
 from video_localization.callbacks.app import REJECTED, create_callback_app
@@ -247,11 +248,6 @@ def test_a_signed_but_malformed_panjaya_body_is_not_logged(
 
 
 # -- the stores --------------------------------------------------------------------------------------------
-def _offer(path: str, keys: list[str], results: multiprocessing.Queue) -> None:
-    store = SqliteSeenStore(path)
-    results.put(sum(store.first_sighting(key, 3600) for key in keys))
-
-
 def test_the_sqlite_store_holds_across_processes(tmp_path: Path) -> None:
     """Four processes offer the same 60 keys at once: each key is a first sighting exactly once."""
     path = str(tmp_path / "seen.sqlite3")
@@ -259,7 +255,7 @@ def test_the_sqlite_store_holds_across_processes(tmp_path: Path) -> None:
     keys = [f"k{index}" for index in range(60)]
     context = multiprocessing.get_context("spawn")
     results: multiprocessing.Queue = context.Queue()
-    workers = [context.Process(target=_offer, args=(path, keys, results)) for _ in range(4)]
+    workers = [context.Process(target=offer_keys, args=(path, keys, results)) for _ in range(4)]
     for worker in workers:
         worker.start()
     firsts = [results.get(timeout=120) for _ in workers]
