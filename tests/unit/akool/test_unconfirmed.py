@@ -323,11 +323,14 @@ def test_the_receiver_records_only_verified_webhooks_with_a_well_formed_referenc
         akool_credentials=lambda _conn: (SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET), ledger=ledger
     )
     job = {"_id": "65f8180c24d9989e93dde3b6", "status": 2, "type": "video translate", "url": ""}
-    body = envelope_for(job, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET)
+
+    def fresh(status: int = 2) -> dict:  # each delivery different: the receiver refuses a replayed one
+        return envelope_for({**job, "status": status}, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET)
+
     with TestClient(app) as client:
-        assert client.post("/akool/akool_default?vloc_ref=abcdefgh12345678", json=body).status_code == 200
-        assert client.post("/akool/akool_default?vloc_ref=../../x", json=body).status_code == 200
-        assert client.post("/akool/akool_default", json=body).status_code == 200
-        forged = {**body, "signature": "0" * 40}
+        assert client.post("/akool/akool_default?vloc_ref=abcdefgh12345678", json=fresh()).status_code == 200
+        assert client.post("/akool/akool_default?vloc_ref=../../x", json=fresh(1)).status_code == 200
+        assert client.post("/akool/akool_default", json=fresh(3)).status_code == 200
+        forged = {**fresh(), "signature": "0" * 40}
         assert client.post("/akool/akool_default?vloc_ref=forgedref0000000", json=forged).status_code == 401
     assert ledger.recorded == {("akool", "abcdefgh12345678"): {"65f8180c24d9989e93dde3b6": "processing"}}
