@@ -8,12 +8,16 @@ measured and the ratio, and the numbers go into the closing notes.
    allocations (tracemalloc).
 2. Polling cost: N concurrent status polls on the event loop's one shared `AsyncClient` against a new
    client per poll (what a trigger that builds its own client does). Wall time and new connections.
+3. The wait engine (`benchmarks.waits`): Airflow's HttpSensorTrigger against this project's trigger at
+   N=2,000 concurrent waits, the project alone at N=10,000, and the status calls of a 30-minute job.
+   `VLOC_BENCH_SKIP_WAITS=1` skips it (about 5 minutes on 2 loaded cores).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import shutil
 import tempfile
 import time
@@ -131,6 +135,12 @@ def main() -> None:
             bench_polling(sandbox.url)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if os.environ.get("VLOC_BENCH_SKIP_WAITS") != "1":
+        from benchmarks.waits import bench_waits
+
+        print()
+        print("waits: concurrent trigger.run() generators in one event loop, against one fake vendor")
+        bench_waits()
 
 
 if __name__ == "__main__":

@@ -153,6 +153,9 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
         self.resubmit_unconfirmed = resubmit_unconfirmed
         self.wait_for_completion = wait_for_completion
 
+    def expects_callbacks(self) -> bool:
+        return bool(self.webhook_url or self.hook.extras.get("webhook_url"))
+
     def plan(self) -> tuple[TranslationPlan, dict[str, str]]:
         """Every input checked, no vendor call: raises `InvalidInputs` naming each bad field."""
         checks = Checks()

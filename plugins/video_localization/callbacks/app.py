@@ -4,7 +4,8 @@ Airflow's auth does not cover plugin routes, so nothing here is believed before 
 body is size-limited first, then the vendor's signature is checked against the key configured on the
 named connection, and only then is the event accepted (Panjaya 204; Akool 200, which it requires, after
 its envelope is also decrypted with the connection's clientSecret). A forged, altered, stale or
-oversized callback gets 401/413 and is logged without its body.
+oversized callback gets 401/413 and is logged without its body. A verified callback then wakes the
+trigger waiting on its job (`callbacks.wakes`); Rev's unsigned notifications only ever do that.
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ from video_localization.akool.webhook import (
     WebhookRejected,
     credentials_from_connection,
     verified_event,
+)
+from video_localization.callbacks.wakes import (
+    MAX_REV_NOTIFICATION_BYTES,
+    RevNotificationRefused,
+    rev_order_number,
+    wake_akool,
+    wake_panjaya,
+    wake_rev,
 )
 from video_localization.panjaya.signature import (
     MAX_CALLBACK_BYTES,
@@ -95,6 +104,7 @@ def create_callback_app(
             payload.version_id,
             payload.locale,
         )
+        await wake_panjaya(payload)
         return Response(status_code=204)
 
     @app.post("/akool/{conn_id}")
@@ -112,6 +122,19 @@ def create_callback_app(
             detail = "the connection's clientId/clientSecret cannot decrypt Akool webhooks"
             raise HTTPException(status_code=500, detail=detail) from None
         log.info("Verified Akool webhook: job %s is %s (%s)", event.id, event.status.word, event.type)
+        await wake_akool(event.id)
         return JSONResponse({"code": 1000, "msg": "OK"})
+
+    @app.post("/rev/{conn_id}", status_code=204)
+    async def rev_notification(conn_id: str, request: Request) -> Response:
+        """Rev signs nothing: the order number only wakes its wait, which then asks Rev itself."""
+        body = await read_limited_body(request, MAX_REV_NOTIFICATION_BYTES)
+        try:
+            number = rev_order_number(body, request.headers.get("content-type"))
+        except RevNotificationRefused as refused:
+            log.warning("Refused a Rev notification for %s: %s", conn_id, refused)
+            raise HTTPException(status_code=400, detail="not a Rev order notification") from None
+        await wake_rev(number)
+        return Response(status_code=204)
 
     return app

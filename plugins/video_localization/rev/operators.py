@@ -148,6 +148,9 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
         self.rev_conn_id = rev_conn_id
         self._order_number: str | None = None
 
+    def expects_callbacks(self) -> bool:
+        return bool(self.notification_url or self.hook.notification_url)
+
     # -- submit -----------------------------------------------------------------------------------
     def plan(self) -> CaptionOrderPlan:
         """The checked order (raises before any call to Rev)."""
