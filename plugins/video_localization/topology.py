@@ -102,9 +102,14 @@ def airflow_environment(
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(worker_concurrency),
             }
         )
+        # Callback wakes (core.wait.wake) from the api-server to the triggerer, which may run on other
+        # machines: Redis pub/sub on the broker's Redis (already there, nothing new to run).
+        if broker_url.startswith(("redis://", "rediss://")):
+            env["AIRFLOW__VIDEO_LOCALIZATION__WAKE_CHANNEL"] = broker_url
         if broker_key_prefix:
             # Kombu's Redis transport prefixes every key: several stacks can share one Redis database.
             env["AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX"] = broker_key_prefix
+            env["AIRFLOW__VIDEO_LOCALIZATION__WAKE_PREFIX"] = broker_key_prefix.rstrip(":_") or "vloc"
     return env
 
 
