@@ -188,7 +188,7 @@ async def _calls_for_one_job(url: str, callbacks: bool, scale: float) -> int:
         conn_id="bench_bv",
         deadline=start + 3600,
         poll_interval=10 / scale,
-        max_poll_interval=300 / scale,
+        max_poll_interval=360 / scale,
         backoff_factor=1.5,
         observed_status="DUBBING_STATUS_PROCESSING",
         observed_at=start,
@@ -216,7 +216,7 @@ def calls_main(url: str) -> None:
     with tempfile.TemporaryDirectory() as wakes:
         os.environ["AIRFLOW__VIDEO_LOCALIZATION__WAKE_CHANNEL"] = f"file://{wakes}"
         os.environ["AIRFLOW__VIDEO_LOCALIZATION__WAKE_SCAN_INTERVAL"] = "0.05"
-        os.environ["AIRFLOW__VIDEO_LOCALIZATION__CALLBACK_POLL_SCHEDULE"] = f"{900 / scale},1,{900 / scale}"
+        os.environ["AIRFLOW__VIDEO_LOCALIZATION__CALLBACK_POLL_SCHEDULE"] = f"{1200 / scale},1,{1200 / scale}"
         os.environ["AIRFLOW__VIDEO_LOCALIZATION__FRESH_OBSERVATION"] = str(30 / scale)
         polling = asyncio.run(_calls_for_one_job(url, callbacks=False, scale=scale))
         woken = asyncio.run(_calls_for_one_job(url, callbacks=True, scale=scale))

@@ -340,9 +340,9 @@ def test_wake_keys_are_fixed_length_hashes_not_paths() -> None:
 
 # -- schedules -----------------------------------------------------------------------------------------
 def test_the_default_schedules_meet_the_call_budgets_for_a_30_minute_job() -> None:
-    polling = PollSchedule.parse("10,1.5,300")
+    polling = PollSchedule.parse("10,1.5,360")
     assert polling.calls_for(30 * 60) + 1 <= 15  # + the operator's check before deferring
-    safety_net = PollSchedule.parse("900,1,900")
+    safety_net = PollSchedule.parse("1200,1,1200")
     assert polls_before(safety_net, 30 * 60) + 1 + 1 <= 3  # + the operator's check + the woken look
 
 

@@ -37,7 +37,7 @@ class VendorJobOperator(BaseOperator):
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         wait_timeout: timedelta | float = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = 10.0,
-        max_poll_interval: float = 300.0,  # 10 s x 1.5 up to 5 min: 14 status calls for a 30-minute job
+        max_poll_interval: float = 360.0,  # 10 s x 1.5 up to 6 min: 13 status calls for a 30-minute job
         poll_backoff: float = 1.5,
         **kwargs: Any,
     ) -> None:

@@ -215,13 +215,15 @@ class VendorPollingTrigger(BaseTrigger):
             index = 1
         else:  # a fresh start without a recent look, or a restart: look soon (spread, so no stampede)
             next_at = now + min(schedule.interval(0), fresh) * jitter * random.random()
+        seen = f"the operator saw {last.status}" if last.status else "not looked at yet"
+        woken_by = "a callback wakes it" if self.callbacks and wakes_on else "polling only"
         self.log.info(
-            "Waiting on %s until %s (status %s; %s; callbacks %s)",
+            "Waiting on %s until %s (%s; %s; %s)",
             self.describe(),
             moment(self.deadline),
-            status_text(last.status, ""),
-            next_check_text(next_at, now),
-            "wake this wait" if wakes_on else "off",
+            seen,
+            next_check_text(next_at, now).replace("next check", "first check"),
+            woken_by,
         )
         errors_in_a_row = 0
         looked = self.observed_status is not None  # the timeout event names the last status seen

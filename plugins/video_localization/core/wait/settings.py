@@ -7,7 +7,9 @@ Values are read when a status loop or listener is built (once per event loop), n
 
 from __future__ import annotations
 
+import asyncio
 import os
+import weakref
 from pathlib import Path
 
 from airflow.sdk import conf
@@ -27,7 +29,7 @@ DEFAULTS: dict[str, str] = {
     "poll_schedule": "",
     # With callbacks expected (a wake channel and a callback URL given to the vendor), polling is only
     # the safety net: "first,factor,cap", `callback_poll_schedule_<vendor>` per vendor.
-    "callback_poll_schedule": "900,1,900",
+    "callback_poll_schedule": "1200,1,1200",
     # A trigger started within this many seconds of the operator's check skips its start poll (the
     # operator just asked); started later (a triggerer restart) it polls at start, since a Redis wake
     # sent while no triggerer listened is lost.
@@ -52,8 +54,23 @@ DEFAULTS: dict[str, str] = {
 }
 
 
+#: Values read once per event loop: thousands of triggers starting together read the same keys, and a
+#: test (or a restarted triggerer) with a new loop reads them afresh.
+_cache: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _read(key: str, fallback: str) -> str:
+    try:
+        per_loop = _cache.setdefault(asyncio.get_running_loop(), {})
+    except RuntimeError:  # no loop: the api-server's sync code, a CLI
+        return str(conf.get(SECTION, key, fallback=fallback)).strip()
+    if key not in per_loop:
+        per_loop[key] = str(conf.get(SECTION, key, fallback=fallback)).strip()
+    return per_loop[key]
+
+
 def get(key: str) -> str:
-    return str(conf.get(SECTION, key, fallback=DEFAULTS.get(key, ""))).strip()
+    return _read(key, DEFAULTS.get(key, ""))
 
 
 def get_int(key: str) -> int:
@@ -66,7 +83,7 @@ def get_float(key: str) -> float:
 
 def vendor_value(key: str, vendor: str) -> str:
     """`<key>_<vendor>` when set, else `<key>`."""
-    specific = str(conf.get(SECTION, f"{key}_{vendor}", fallback="")).strip()
+    specific = _read(f"{key}_{vendor}", "")
     return specific or get(key)
 
 
