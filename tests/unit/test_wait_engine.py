@@ -131,7 +131,8 @@ async def until(what: str, condition: Any, within: float = 20.0) -> None:
 
 
 # -- the shared status loop ----------------------------------------------------------------------------
-def test_due_lookups_of_many_waits_are_answered_by_one_list_call() -> None:
+def test_due_lookups_of_many_waits_are_answered_by_one_list_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__SWEEP_MIN_WAITS", "1000")  # no sweep: due lookups only
     VENDOR.jobs.update({f"j{i}": "running" for i in range(50)})
 
     async def scenario() -> list[str]:
@@ -206,6 +207,25 @@ def test_a_lookup_cancelled_mid_wait_leaves_the_shared_answer_to_the_others() ->
 
     assert asyncio.run(scenario()) == "running"
     assert VENDOR.single_calls == ["x"]
+
+
+def test_with_many_waits_the_loop_sweeps_them_all_with_list_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__SWEEP_MIN_WAITS", "10")
+    VENDOR.jobs.update({f"s{i}": "running" for i in range(10)})
+
+    async def scenario() -> list[str]:
+        loop = status.acquire(LISTED, "fake_default")
+        pushed: list[str] = []
+        for i in range(10):
+            loop.watch(f"s{i}", lambda i=i: pushed.append(f"s{i}"))
+        await until("a first sweep", lambda: len(pushed) == 10)  # first sight of each job is a change
+        pushed.clear()
+        VENDOR.jobs["s3"] = "done"
+        await until("the change was swept up", lambda: pushed == ["s3"])
+        return pushed
+
+    assert asyncio.run(scenario()) == ["s3"]
+    assert VENDOR.single_calls == [] and VENDOR.list_calls >= 2
 
 
 # -- triggers on the shared loop ---------------------------------------------------------------------------

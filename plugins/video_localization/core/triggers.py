@@ -38,6 +38,8 @@ from video_localization.core.wait.schedule import PollSchedule, configured
 
 #: After this many polls in a row that failed even with the client's own retries, give up.
 MAX_CONSECUTIVE_POLL_ERRORS = 5
+#: Wakes are hints anyone could send (Rev's are unsigned): at most one woken status call a second.
+MIN_SECONDS_BETWEEN_WOKEN_LOOKS = 1.0
 
 
 @dataclass
@@ -227,6 +229,7 @@ class VendorPollingTrigger(BaseTrigger):
         )
         errors_in_a_row = 0
         looked = self.observed_status is not None  # the timeout event names the last status seen
+        last_woken = float("-inf")
         while True:
             now = time.time()
             remaining = self.deadline - now
@@ -236,8 +239,14 @@ class VendorPollingTrigger(BaseTrigger):
                     f"still {last.status or 'not finished'} at the deadline ({moment(self.deadline)})",
                     vendor_status=last.status,
                 )
+            if self._woken and time.monotonic() - last_woken < MIN_SECONDS_BETWEEN_WOKEN_LOOKS:
+                # a flood of (forged) wakes costs at most one status call a second
+                gap = MIN_SECONDS_BETWEEN_WOKEN_LOOKS - (time.monotonic() - last_woken)
+                await asyncio.sleep(max(0.0, min(gap, remaining)))
+                continue
             if self._woken:
                 self._woken, mode = False, status.Mode.SINGLE
+                last_woken = time.monotonic()
                 self.log.info("A callback woke the wait on %s: asking %s once", self.describe(), self.vendor)
             elif self._pushed:
                 self._pushed, mode = False, status.Mode.CACHED
