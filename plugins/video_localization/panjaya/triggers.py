@@ -76,7 +76,7 @@ ASSET: StatusKind[PanjayaHook, Asset] = StatusKind(
     name="panjaya.asset",
     make_hook=PanjayaHook,
     fetch_one=_get_asset,
-    word=lambda asset: f"{asset.status.value}:{sorted((v.locale, v.status.value) for v in asset.versions)}",
+    word=lambda asset: f"{asset.status.value}:{sorted((v.id, v.status.value) for v in asset.versions)}",
 )
 VERSION: StatusKind[PanjayaHook, Version] = StatusKind(
     name="panjaya.version",

@@ -169,9 +169,9 @@ class StatusLoop(Generic[HookT, T]):
                 raise
             return
         self._inflight.pop(job_id, None)
-        self._observe(job_id, model, push=False)
         if not future.done():
-            future.set_result(model)
+            future.set_result(model)  # first: whatever happens next, no waiter hangs on this answer
+        self._observe(job_id, model, push=False)
 
     async def _sweep(self) -> None:
         """With many waits on the loop, one list call every `min_list_interval` looks at all of them: a
@@ -205,8 +205,6 @@ class StatusLoop(Generic[HookT, T]):
             found = {}
         finally:
             self._last_list = loop.time()
-        for job_id, model in found.items():
-            self._observe(job_id, model, push=job_id not in wanted)
         for job_id in wanted:
             future = self._inflight.get(job_id)
             if future is None or future.done():
@@ -217,6 +215,8 @@ class StatusLoop(Generic[HookT, T]):
             else:  # not in the list answer (too far down, or unknown): one single lookup decides
                 self.counters.fallbacks += 1
                 self._spawn(self._single(job_id, future))
+        for job_id, model in found.items():
+            self._observe(job_id, model, push=job_id not in wanted)
         if self._pending:
             self._schedule_flush()
 
