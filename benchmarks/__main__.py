@@ -8,12 +8,16 @@ measured and the ratio, and the numbers go into the closing notes.
    allocations (tracemalloc).
 2. Polling cost: N concurrent status polls on the event loop's one shared `AsyncClient` against a new
    client per poll (what a trigger that builds its own client does). Wall time and new connections.
-3. Download throughput (`benchmarks/download.py`): `curl -o` against `stream_to_storage`, 1 GiB into
+3. The wait engine (`benchmarks.waits`): Airflow's HttpSensorTrigger against this project's trigger at
+   N=2,000 concurrent waits, the project alone at N=10,000, and the status calls of a 30-minute job.
+   `VLOC_BENCH_SKIP_WAITS=1` skips it (about 5 minutes on 2 loaded cores).
+4. Download throughput (`benchmarks/download.py`): `curl -o` against `stream_to_storage`, 1 GiB into
    /dev/shm on loopback, and peak RSS growth for 2 GiB.
-4. DAG parse (`benchmarks/parse.py`): each DAG file against a trivial one-task DAG, cold, fresh process.
+5. DAG parse (`benchmarks/parse.py`): each DAG file against a trivial one-task DAG, cold, fresh process.
 
-`python -m benchmarks` runs 1-4 (what `make bench` runs); `python -m benchmarks NAME [options]` runs one:
-`memory`, `polling`, `download`, `parse`, or `fanout` (`benchmarks/fanout.py`: one video x 20 languages
+`python -m benchmarks` runs them all (what `make bench` runs), with the trust checks (`benchmarks/trust.py`);
+`python -m benchmarks NAME [options]` runs one: `memory`, `polling`, `waits`, `trust`, `download`, `parse`,
+or `fanout` (`benchmarks/fanout.py`: one video x 20 languages
 x 4 caption formats on the running stack; minutes, so not part of `make bench`; `make bench-fanout`).
 """
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import shutil
 import sys
 import tempfile
@@ -139,12 +144,11 @@ def bench_on_sandbox(memory: bool = True, polling: bool = True) -> None:
                 print()
             if polling:
                 bench_polling(sandbox.url)
-        print()
-        from benchmarks import trust  # callback memory across processes, the plan's source check
-
-        trust.main()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+BENCHMARKS = ("memory", "polling", "waits", "trust", "download", "parse")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -162,10 +166,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rss-size-mib", type=int, default=2048, help="download: file size for peak RSS")
     parser.add_argument("--repeat", type=int, default=3, help="download and parse: runs per figure")
     options = parser.parse_args(args)
-    if name not in {"all", "memory", "polling", "download", "parse"}:
-        parser.error(f"unknown benchmark {name!r}: memory, polling, download, parse, fanout")
+    if name != "all" and name not in BENCHMARKS:
+        parser.error(f"unknown benchmark {name!r}: {', '.join(BENCHMARKS)}, fanout")
     if name in {"all", "memory", "polling"}:
         bench_on_sandbox(memory=name != "polling", polling=name != "memory")
+        print()
+    if name == "waits" or (name == "all" and os.environ.get("VLOC_BENCH_SKIP_WAITS") != "1"):
+        from benchmarks.waits import bench_waits
+
+        print("waits: concurrent trigger.run() generators in one event loop, against one fake vendor")
+        bench_waits()
+        print()
+    if name in {"all", "trust"}:
+        from benchmarks import trust  # callback memory across processes, the plan's source check
+
+        trust.main()
         print()
     if name in {"all", "download"}:
         download.bench_download(options.size_mib, options.rss_size_mib, options.repeat)

@@ -142,9 +142,14 @@ def airflow_environment(
         pacing = pacing_url or (broker_url if broker_url.startswith(("redis://", "rediss://")) else "")
         if pacing:
             env["AIRFLOW__VIDEO_LOCALIZATION__CDNVIDEO_PACING_URL"] = pacing
+        # Callback wakes (core.wait.wake) from the api-server to the triggerer, which may run on other
+        # machines: Redis pub/sub on the broker's Redis (already there, nothing new to run).
+        if broker_url.startswith(("redis://", "rediss://")):
+            env["AIRFLOW__VIDEO_LOCALIZATION__WAKE_CHANNEL"] = broker_url
         if broker_key_prefix:
             # Kombu's Redis transport prefixes every key: several stacks can share one Redis database.
             env["AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX"] = broker_key_prefix
+            env["AIRFLOW__VIDEO_LOCALIZATION__WAKE_PREFIX"] = broker_key_prefix.rstrip(":_") or "vloc"
     return env
 
 

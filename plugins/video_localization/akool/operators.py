@@ -192,6 +192,9 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
         """Where verified Akool webhooks leave the job ids they name (see `callbacks.ledger`)."""
         return VariableLedger()
 
+    def expects_callbacks(self) -> bool:
+        return bool(self.webhook_url or self.hook.extras.get("webhook_url"))
+
     def plan(self, source_url: str | None = None) -> tuple[TranslationPlan, dict[str, str]]:
         """Every input checked, no vendor call: raises `InvalidInputs` naming each bad field.
 

@@ -20,7 +20,7 @@ Inferred: the list query parameters (LIST_* below, like the platform's other lis
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from functools import cached_property
 from typing import Any
 from urllib.parse import quote
@@ -255,6 +255,23 @@ class BlendVisionHook(VendorHook):
             params[LIST_FILTER_SOURCE] = source_id
         response = self.api.request("GET", f"{API}/dubbing-jobs", params=params)
         return parse(DubbingJobPage, response.json(), "dubbing job list")
+
+    async def alist_dubbing_jobs(
+        self, current_page: int = 1, items_per_page: int = MAX_PAGE_SIZE, only: Collection[str] | None = None
+    ) -> DubbingJobPage:
+        """The async list for the triggerer's status loop (`core.wait.status`), newest first.
+
+        `only`: the job ids the caller waits on; the page's other jobs are dropped before they are
+        parsed (a status loop reads 100 jobs a page and wants a few of them).
+        """
+        api = await self.aapi()
+        params = {LIST_PAGE: current_page, LIST_PAGE_SIZE: items_per_page}
+        response = await api.arequest("GET", f"{API}/dubbing-jobs", params=params)
+        raw = response.json()
+        if only is not None and isinstance(raw, dict) and isinstance(raw.get("dubbing_jobs"), list):
+            jobs = [job for job in raw["dubbing_jobs"] if isinstance(job, dict) and job.get("id") in only]
+            raw = {**raw, "dubbing_jobs": jobs}
+        return parse(DubbingJobPage, raw, "dubbing job list")
 
     def iter_dubbing_jobs(
         self, *, status: DubbingStatus | str | None = None, source_id: str | None = None

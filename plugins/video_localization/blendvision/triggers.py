@@ -1,18 +1,21 @@
 """Deferrable wait on one BlendVision dubbing job: the triggerer polls it until SUCCEEDED or FAILED.
 
 BlendVision documents no webhook and no cancel for dubbing jobs, so completion is known by polling and
-`on_kill` leaves the job to finish (nothing could stop it).
+`on_kill` leaves the job to finish (nothing could stop it). Status calls go through the triggerer's shared
+status loop (`core.wait.status`): the job list (`GET /bv/cms/v1/dubbing-jobs`, newest first, 100 a page;
+its query names are inferred in vendor-notes) answers many waits in one call, and a job not on the pages
+read falls back to `GET /bv/cms/v1/dubbing-jobs/{id}`.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
-from video_localization.blendvision.hook import BlendVisionHook
+from video_localization.blendvision.hook import MAX_PAGE_SIZE, BlendVisionHook
 from video_localization.blendvision.models import VENDOR, DubbingJob, DubbingStatus
 from video_localization.core.errors import VendorResponseError
 from video_localization.core.triggers import PollOutcome, VendorPollingTrigger
+from video_localization.core.wait.status import StatusKind, page_through
 
 
 def job_outcome(job: DubbingJob) -> PollOutcome:
@@ -43,6 +46,30 @@ def job_outcome(job: DubbingJob) -> PollOutcome:
     return PollOutcome(terminal=False, status=status.value)
 
 
+async def _list_jobs(
+    hook: BlendVisionHook, wanted: set[str], watched: set[str], max_pages: int
+) -> dict[str, DubbingJob]:
+    async def fetch_page(page: int, interesting: set[str]) -> tuple[list[DubbingJob], bool]:
+        listing = await hook.alist_dubbing_jobs(page, MAX_PAGE_SIZE, only=interesting)
+        total = listing.page.total_items
+        return listing.dubbing_jobs, total is not None and page * MAX_PAGE_SIZE < total
+
+    return await page_through(fetch_page, lambda job: job.id, 1, wanted, watched, max_pages)
+
+
+async def _get_job(hook: BlendVisionHook, job_id: str) -> DubbingJob:
+    return await hook.aget_dubbing_job(job_id)
+
+
+DUBBING_JOB: StatusKind[BlendVisionHook, DubbingJob] = StatusKind(
+    name="blendvision.dubbing-job",
+    make_hook=BlendVisionHook,
+    fetch_one=_get_job,
+    word=lambda job: job.status.value,
+    fetch_many=_list_jobs,
+)
+
+
 class BlendVisionDubbingJobTrigger(VendorPollingTrigger):
     """Polls `GET /bv/cms/v1/dubbing-jobs/{job_id}`; its whole state is the job id and the schedule."""
 
@@ -55,9 +82,8 @@ class BlendVisionDubbingJobTrigger(VendorPollingTrigger):
     def job_kwargs(self) -> dict[str, Any]:
         return {"job_id": self.job_id}
 
-    @cached_property
-    def hook(self) -> BlendVisionHook:
-        return BlendVisionHook(self.conn_id)
+    def describe(self) -> str:
+        return f"BlendVision dubbing job {self.job_id}"
 
     async def poll(self) -> PollOutcome:
-        return job_outcome(await self.hook.aget_dubbing_job(self.job_id))
+        return job_outcome(await self.look(DUBBING_JOB, self.job_id))

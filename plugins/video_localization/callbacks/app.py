@@ -5,7 +5,9 @@ body is size-limited first, then the vendor's signature is checked against the k
 named connection, and only then is the event accepted (Panjaya 204; Akool 200, which it requires, after
 its envelope is also decrypted with the connection's clientSecret). A forged, altered, stale, replayed
 callback, or one for a connection that is missing or of another type, gets the same 401 (`callbacks.guard`
-decides, `callbacks.replay` remembers); an oversized one 413. None is logged with its body.
+decides, `callbacks.replay` remembers); an oversized one 413. None is logged with its body. A verified
+callback then wakes the trigger waiting on its job (`callbacks.wakes`); Rev's unsigned notifications only
+ever do that.
 """
 
 from __future__ import annotations
@@ -22,6 +24,14 @@ from video_localization.akool.webhook import MAX_WEBHOOK_BYTES, credentials_from
 from video_localization.callbacks.guard import Refused, believe_akool, believe_panjaya, refusal_pause
 from video_localization.callbacks.ledger import CallbackLedger, VariableLedger, reference_from
 from video_localization.callbacks.replay import SeenStore, seen_store_from_settings
+from video_localization.callbacks.wakes import (
+    MAX_REV_NOTIFICATION_BYTES,
+    RevNotificationRefused,
+    rev_order_number,
+    wake_akool,
+    wake_panjaya,
+    wake_rev,
+)
 from video_localization.panjaya.signature import MAX_CALLBACK_BYTES, PANJAYA_PUBLIC_KEY_PEM, SIGNATURE_HEADER
 
 log = logging.getLogger(__name__)
@@ -102,6 +112,7 @@ def create_callback_app(
             payload.version_id,
             payload.locale,
         )
+        await wake_panjaya(payload)
         return Response(status_code=204)
 
     @app.post("/akool/{conn_id}")
@@ -120,6 +131,19 @@ def create_callback_app(
             # Names the job to a task whose create answer was lost (see callbacks/ledger.py); a failure
             # here answers 500, so Akool sends the webhook again.
             await run_in_threadpool(ledger.record, "akool", reference, event.id, event.status.word)
+        await wake_akool(event.id)
         return JSONResponse({"code": 1000, "msg": "OK"})
+
+    @app.post("/rev/{conn_id}", status_code=204)
+    async def rev_notification(conn_id: str, request: Request) -> Response:
+        """Rev signs nothing: the order number only wakes its wait, which then asks Rev itself."""
+        body = await read_limited_body(request, MAX_REV_NOTIFICATION_BYTES)
+        try:
+            number = rev_order_number(body, request.headers.get("content-type"))
+        except RevNotificationRefused as refused:
+            log.warning("Refused a Rev notification for %s: %s", conn_id, refused)
+            raise HTTPException(status_code=400, detail="not a Rev order notification") from None
+        await wake_rev(number)
+        return Response(status_code=204)
 
     return app

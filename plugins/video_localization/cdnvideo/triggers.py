@@ -1,5 +1,8 @@
 """Deferrable wait on a CDNvideo task (the vendor has no webhooks: polling `status/<id>` is the only way).
 
+Status calls go through the triggerer's shared status loop (`core.wait.status`): identical lookups in
+flight are coalesced. The `tasks` list carries no status field, so it cannot answer for many waits.
+
 `on_kill` (a user marked the deferred task failed/success or cleared it) cancels the task at the vendor,
 so an abandoned video stops being made; one already processed cannot be cancelled and is left alone.
 """
@@ -12,6 +15,7 @@ from video_localization.cdnvideo.hook import CDNVideoHook
 from video_localization.cdnvideo.models import VENDOR, TaskInfo, TaskStatus
 from video_localization.core.errors import VendorError
 from video_localization.core.triggers import PollOutcome, VendorPollingTrigger
+from video_localization.core.wait.status import StatusKind
 
 
 def task_outcome(task: TaskInfo) -> PollOutcome:
@@ -39,6 +43,18 @@ def cancel_quietly(hook: CDNVideoHook, job_id: str, log: Any) -> None:
         log.warning("Could not cancel CDNvideo task %s: %s", job_id, error)
 
 
+async def _get_status(hook: CDNVideoHook, job_id: str) -> TaskInfo:
+    return await hook.aget_status(job_id)
+
+
+TASK: StatusKind[CDNVideoHook, TaskInfo] = StatusKind(
+    name="cdnvideo.task",
+    make_hook=CDNVideoHook,
+    fetch_one=_get_status,
+    word=lambda task: task.status.value,
+)
+
+
 class CDNVideoTaskTrigger(VendorPollingTrigger):
     """Waits until a task is processed or canceled; cancels it when the Airflow task is killed."""
 
@@ -51,8 +67,11 @@ class CDNVideoTaskTrigger(VendorPollingTrigger):
     def job_kwargs(self) -> dict[str, Any]:
         return {"job_id": self.job_id}
 
+    def describe(self) -> str:
+        return f"CDNvideo task {self.job_id}"
+
     async def poll(self) -> PollOutcome:
-        return task_outcome(await CDNVideoHook(self.conn_id).aget_status(self.job_id))
+        return task_outcome(await self.look(TASK, self.job_id))
 
     async def cancel(self) -> None:
         try:

@@ -28,6 +28,7 @@ import httpx
 
 from video_localization import __version__
 from video_localization.core.errors import VendorError
+from video_localization.core.wait.limiter import in_flight
 
 log = logging.getLogger(__name__)
 
@@ -370,9 +371,11 @@ class VendorApi:
             if headers:
                 merged.update(headers)
             try:
-                response = await client.request(
-                    method, self.url(path), headers=merged, timeout=self.timeout, **kwargs
-                )
+                # Bounded below the pool's size, so no request queues inside httpx (see core.wait.limiter).
+                async with in_flight(self.vendor, self.base_url):
+                    response = await client.request(
+                        method, self.url(path), headers=merged, timeout=self.timeout, **kwargs
+                    )
                 error = self._evaluate(response, expected, check)
             except httpx.TransportError as exc:
                 error = self._transport_error(exc, method, redact_query(path))

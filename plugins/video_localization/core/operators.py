@@ -43,7 +43,7 @@ class VendorJobOperator(BaseOperator):
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         wait_timeout: timedelta | float = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = 10.0,
-        max_poll_interval: float = 120.0,
+        max_poll_interval: float = 360.0,  # 10 s x 1.5 up to 6 min: 13 status calls for a 30-minute job
         poll_backoff: float = 1.5,
         **kwargs: Any,
     ) -> None:
@@ -65,6 +65,11 @@ class VendorJobOperator(BaseOperator):
             "backoff_factor": self.poll_backoff,
         }
 
+    def expects_callbacks(self) -> bool:
+        """Whether the vendor was given a callback URL for this job: the trigger then polls only as a
+        safety net (`callback_poll_schedule`), since a verified callback wakes it."""
+        return False
+
     def wait_for(
         self,
         context: Any,
@@ -76,10 +81,16 @@ class VendorJobOperator(BaseOperator):
     ) -> Any:
         """Check once; if not done, defer to `trigger()` or poll here, then resume in `method_name`."""
         outcome = check()
+        checked_at = time.time()
         if not outcome.terminal:
             if self.deferrable:
+                waiting = trigger()
+                # what this check saw goes along, so the trigger's first poll does not repeat it
+                waiting.observed_status = outcome.status
+                waiting.observed_at = checked_at
+                waiting.callbacks = self.expects_callbacks()
                 self.defer(
-                    trigger=trigger(),
+                    trigger=waiting,
                     method_name=method_name,
                     timeout=self.wait_timeout + timedelta(minutes=5),
                 )

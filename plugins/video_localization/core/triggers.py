@@ -1,8 +1,10 @@
 """Polling trigger base: waits on a vendor job in the triggerer, so no worker slot is held meanwhile.
 
 Its whole state is in `serialize()`: the job's ids, the connection id, an absolute deadline (epoch
-seconds) and the poll schedule. A triggerer that restarts rebuilds the trigger from those kwargs and goes
-on where it was; nothing lives only in memory. It yields exactly one event:
+seconds), the poll schedule, and what the operator saw just before deferring (`observed_status` at
+`observed_at`, so the first poll does not repeat that check). A triggerer that restarts rebuilds the
+trigger from those kwargs and goes on where it was; nothing lives only in memory. It yields exactly one
+event:
 
 - `{"status": "success", ...}` when the job ended well,
 - `{"status": "failed", "message": ...}` when the vendor says the job failed (with the vendor's words),
@@ -10,15 +12,21 @@ on where it was; nothing lives only in memory. It yields exactly one event:
 - `{"status": "timeout", "message": ...}` when the deadline passed first.
 
 Every event also carries the job's ids (`job_kwargs()`), so the operator resuming needs no XCom.
+
+How it waits (`core.wait`): the status calls go through one shared status loop per vendor connection in
+this triggerer (batched or coalesced, at most `max_in_flight` in flight); a verified callback for the job
+wakes it early (it then asks the vendor once and believes only the answer); each change of status is
+logged at INFO with the next check time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 import time
 from abc import abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -26,9 +34,14 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from video_localization.core.errors import VendorError
 from video_localization.core.resume_race import settle_seconds
+from video_localization.core.wait import settings, status, wake
+from video_localization.core.wait.progress import moment, next_check_text, status_text
+from video_localization.core.wait.schedule import PollSchedule, configured
 
 #: After this many polls in a row that failed even with the client's own retries, give up.
 MAX_CONSECUTIVE_POLL_ERRORS = 5
+#: Wakes are hints anyone could send (Rev's are unsigned): at most one woken status call a second.
+MIN_SECONDS_BETWEEN_WOKEN_LOOKS = 1.0
 
 
 @dataclass
@@ -40,28 +53,29 @@ class PollOutcome:
     status: str = ""
     message: str = ""
     payload: dict[str, Any] = field(default_factory=dict)
-    #: The vendor's own progress figure where it gives one (its scale, as it sent it).
-    progress: float | None = None
+    #: The vendor's own progress where it gives one: a figure on its scale, or words ("fr-FR 42%").
+    progress: str | float | None = None
 
 
 #: The line a waiting trigger logs when the vendor's status (or progress) changes; the task's log is
 #: where people (and the localization board, through Airflow's log API) see a job's progress.
-STATUS_LINE = re.compile(r"^Vendor status: (?P<status>.+?)(?: \(progress (?P<progress>[0-9.]+)\))?$")
+STATUS_LINE = re.compile(r"Vendor status: (?P<status>.+?)(?: \(progress (?P<progress>[^)]*)\))?(?: for .*)?$")
+_NUMBER = re.compile(r"^\s*(?P<number>[0-9]+(?:\.[0-9]+)?)\s*%?\s*$")
 
 
-def status_line(status: str, progress: float | None = None) -> str:
-    return f"Vendor status: {status or 'unknown'}" + (
-        f" (progress {progress:g})" if progress is not None else ""
-    )
+def status_line(status: str, progress: str | float | None = None) -> str:
+    if isinstance(progress, float | int):
+        progress = f"{progress:g}"
+    return f"Vendor status: {status or 'unknown'}" + (f" (progress {progress})" if progress else "")
 
 
 def parse_status_line(text: str) -> tuple[str, float | None] | None:
-    """The status word and progress of a `status_line`, or None for any other log line."""
-    match = STATUS_LINE.match(text.strip())
+    """The status word and progress figure of a `status_line` (None for words), or None for any other line."""
+    match = STATUS_LINE.search(text.strip().split("; next check")[0])
     if match is None:
         return None
-    progress = match.group("progress")
-    return match.group("status"), float(progress) if progress else None
+    number = _NUMBER.match(match.group("progress") or "")
+    return match.group("status"), float(number.group("number")) if number else None
 
 
 def next_poll_interval(current: float, factor: float, cap: float) -> float:
@@ -69,7 +83,11 @@ def next_poll_interval(current: float, factor: float, cap: float) -> float:
 
 
 class VendorPollingTrigger(BaseTrigger):
-    """Subclasses give `job_kwargs()` (their ids) and `poll()`; `cancel()` where the vendor can cancel."""
+    """Subclasses give `job_kwargs()` (their ids) and `poll()`; `cancel()` where the vendor can cancel.
+
+    `poll()` asks through `self.look(KIND, job_id)` (the shared status loop); `wake_ids()` names the ids a
+    vendor callback carries for this job.
+    """
 
     vendor: ClassVar[str] = "vendor"
 
@@ -82,6 +100,9 @@ class VendorPollingTrigger(BaseTrigger):
         max_poll_interval: float = 60.0,
         backoff_factor: float = 1.5,
         cancel_on_kill: bool = True,
+        observed_status: str | None = None,
+        observed_at: float | None = None,
+        callbacks: bool = False,
     ) -> None:
         super().__init__()
         if poll_interval <= 0 or max_poll_interval < poll_interval or backoff_factor < 1:
@@ -95,6 +116,16 @@ class VendorPollingTrigger(BaseTrigger):
         self.max_poll_interval = float(max_poll_interval)
         self.backoff_factor = float(backoff_factor)
         self.cancel_on_kill = cancel_on_kill
+        self.observed_status = observed_status
+        self.observed_at = None if observed_at is None else float(observed_at)
+        self.callbacks = bool(callbacks)
+        self._mode = status.Mode.BATCHED
+        self._loops: dict[str, status.StatusLoop[Any, Any]] = {}
+        self._watching: set[tuple[str, str]] = set()
+        self._cleanup: list[Callable[[], None]] = []
+        self._nudged: asyncio.Event | None = None
+        self._woken = False
+        self._pushed = False
 
     # -- what subclasses provide ------------------------------------------------------------------
     @abstractmethod
@@ -108,10 +139,51 @@ class VendorPollingTrigger(BaseTrigger):
     async def cancel(self) -> None:
         """Ask the vendor to stop the job (best effort); vendors without a cancel leave it alone."""
 
+    def wake_ids(self) -> list[str]:
+        """The ids a verified callback names for this job (see `core.wait.wake`); none by default."""
+        return []
+
+    def describe(self) -> str:
+        """How the log names the job: "rev order CP123"."""
+        ids = ", ".join(
+            f"{key} {value}" for key, value in self.job_kwargs().items() if isinstance(value, str)
+        )
+        return f"{self.vendor} {ids}".strip()
+
+    # -- the shared status loop -------------------------------------------------------------------
+    async def look(self, kind: status.StatusKind[Any, Any], job_id: str) -> Any:
+        """The job's status model through this triggerer's shared loop for (kind, connection)."""
+        loop = self._loops.get(kind.name)
+        if loop is None:
+            loop = self._loops[kind.name] = status.acquire(kind, self.conn_id)
+        if (kind.name, job_id) not in self._watching:
+            self._watching.add((kind.name, job_id))
+            self._cleanup.append(loop.watch(job_id, self._on_push))
+        return await loop.lookup(job_id, self._mode)
+
+    def _on_push(self) -> None:
+        self._pushed = True
+        if self._nudged is not None:
+            self._nudged.set()
+
+    def _on_wake(self) -> None:
+        self._woken = True
+        if self._nudged is not None:
+            self._nudged.set()
+
+    def _release(self) -> None:
+        for undo in self._cleanup:
+            undo()
+        self._cleanup.clear()
+        self._watching.clear()
+        for loop in self._loops.values():
+            status.release(loop)
+        self._loops.clear()
+
     # -- the machinery ----------------------------------------------------------------------------
     def serialize(self) -> tuple[str, dict[str, Any]]:
         classpath = f"{type(self).__module__}.{type(self).__qualname__}"
-        return classpath, {
+        kwargs: dict[str, Any] = {
             **self.job_kwargs(),
             "conn_id": self.conn_id,
             "deadline": self.deadline,
@@ -120,49 +192,140 @@ class VendorPollingTrigger(BaseTrigger):
             "backoff_factor": self.backoff_factor,
             "cancel_on_kill": self.cancel_on_kill,
         }
+        if self.observed_status is not None:
+            kwargs["observed_status"] = self.observed_status
+        if self.observed_at is not None:
+            kwargs["observed_at"] = self.observed_at
+        if self.callbacks:
+            kwargs["callbacks"] = True
+        return classpath, kwargs
 
-    def _event(self, status: str, message: str = "", **payload: Any) -> TriggerEvent:
+    def schedule(self, wakes_on: bool) -> PollSchedule:
+        """Conf wins (`poll_schedule[_<vendor>]`, or `callback_poll_schedule[_<vendor>]` when callbacks
+        are expected and a wake channel listens); else the schedule the operator put in the kwargs."""
+        if self.callbacks and wakes_on:
+            chosen = configured("callback_poll_schedule", self.vendor)
+            if chosen is not None:
+                return chosen
+        return configured("poll_schedule", self.vendor) or PollSchedule(
+            self.poll_interval, self.backoff_factor, self.max_poll_interval
+        )
+
+    def _event(self, status_: str, message: str = "", **payload: Any) -> TriggerEvent:
         return TriggerEvent(
-            {"status": status, "message": message, "vendor": self.vendor, **self.job_kwargs(), **payload}
+            {"status": status_, "message": message, "vendor": self.vendor, **self.job_kwargs(), **payload}
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        interval = self.poll_interval
+        self._nudged = asyncio.Event()
+        listener = wake.listener() if self.wake_ids() else None
+        for job_id in self.wake_ids() if listener is not None else ():
+            self._cleanup.append(listener.register(self.vendor, job_id, self._on_wake))
+        try:
+            event = await self._wait(self.schedule(listener is not None), listener is not None)
+        finally:
+            self._release()
+        yield event
+
+    async def _wait(self, schedule: PollSchedule, wakes_on: bool) -> TriggerEvent:
+        jitter = min(max(settings.get_float("first_poll_jitter"), 0.0), 1.0)
+        now = time.time()
+        index = 0
+        last = PollOutcome(terminal=False, status=self.observed_status or "")
+        fresh = settings.get_float("fresh_observation")
+        if self.observed_at is not None and 0 <= now - self.observed_at < min(fresh, schedule.interval(0)):
+            # the operator just asked: the first poll is one interval after its check, not now. Later
+            # (a triggerer restart) a wake sent meanwhile may be lost, so the trigger looks at start.
+            next_at = self.observed_at + schedule.interval(0) * (1 - jitter * random.random())
+            index = 1
+        else:  # a fresh start without a recent look, or a restart: look soon (spread, so no stampede)
+            next_at = now + min(schedule.interval(0), fresh) * jitter * random.random()
+        seen = f"the operator saw {last.status}" if last.status else "not looked at yet"
+        woken_by = "a callback wakes it" if self.callbacks and wakes_on else "polling only"
+        self.log.info(
+            "Waiting on %s until %s (%s; %s; %s)",
+            self.describe(),
+            moment(self.deadline),
+            seen,
+            next_check_text(next_at, now).replace("next check", "first check"),
+            woken_by,
+        )
         errors_in_a_row = 0
-        last_seen: tuple[str, float | None] | None = None
         await asyncio.sleep(settle_seconds())  # let the deferring workload exit first (core.resume_race)
+        looked = self.observed_status is not None  # the timeout event names the last status seen
+        last_woken = float("-inf")
         while True:
+            now = time.time()
+            remaining = self.deadline - now
+            if remaining <= 0 and looked:
+                return self._event(
+                    "timeout",
+                    f"still {last.status or 'not finished'} at the deadline ({moment(self.deadline)})",
+                    vendor_status=last.status,
+                )
+            if self._woken and time.monotonic() - last_woken < MIN_SECONDS_BETWEEN_WOKEN_LOOKS:
+                # a flood of (forged) wakes costs at most one status call a second
+                gap = MIN_SECONDS_BETWEEN_WOKEN_LOOKS - (time.monotonic() - last_woken)
+                await asyncio.sleep(max(0.0, min(gap, remaining)))
+                continue
+            if self._woken:
+                self._woken, mode = False, status.Mode.SINGLE
+                last_woken = time.monotonic()
+                self.log.info("A callback woke the wait on %s: asking %s once", self.describe(), self.vendor)
+            elif self._pushed:
+                self._pushed, mode = False, status.Mode.CACHED
+            elif now >= next_at or remaining <= 0:  # the deadline passed before a first look: look once
+                mode = status.Mode.BATCHED
+            else:
+                await self._sleep(min(next_at - now, remaining))
+                continue
+            self._mode = mode
+            looked = True
             try:
                 outcome = await self.poll()
                 errors_in_a_row = 0
             except VendorError as error:
                 errors_in_a_row += 1
                 if not error.retryable or errors_in_a_row >= MAX_CONSECUTIVE_POLL_ERRORS:
-                    yield self._event(
+                    return self._event(
                         "error", str(error), vendor_code=error.code, http_status=error.status_code
                     )
-                    return
                 self.log.warning("Polling failed (%d in a row), will poll again: %s", errors_in_a_row, error)
-                outcome = PollOutcome(terminal=False)
+                outcome = PollOutcome(terminal=False, status=last.status, progress=last.progress)
+            if mode is status.Mode.BATCHED:
+                next_at = time.time() + schedule.interval(index)
+                index += 1
             if outcome.terminal:
-                status = "success" if outcome.success else "failed"
-                yield self._event(status, outcome.message, vendor_status=outcome.status, **outcome.payload)
-                return
-            remaining = self.deadline - time.time()
-            if remaining <= 0:
-                yield self._event(
-                    "timeout",
-                    f"still {outcome.status or 'not finished'} at the deadline "
-                    f"({time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(self.deadline))})",
-                    vendor_status=outcome.status,
+                result = "success" if outcome.success else "failed"
+                self.log.info(
+                    "%s is %s: the wait ends (%s)",
+                    self.describe(),
+                    status_text(outcome.status, outcome.progress),
+                    result,
                 )
-                return
-            if outcome.status and (outcome.status, outcome.progress) != last_seen:
-                last_seen = (outcome.status, outcome.progress)
-                self.log.info(status_line(outcome.status, outcome.progress))
-            self.log.debug("Vendor status %s; next poll in %.1f s", outcome.status, interval)
-            await asyncio.sleep(min(interval, remaining))
-            interval = next_poll_interval(interval, self.backoff_factor, self.max_poll_interval)
+                return self._event(result, outcome.message, vendor_status=outcome.status, **outcome.payload)
+            if (outcome.status, outcome.progress) != (last.status, last.progress):
+                self.log.info(
+                    "%s for %s; %s",
+                    status_line(outcome.status, outcome.progress),
+                    self.describe(),
+                    next_check_text(next_at),
+                )
+            else:
+                self.log.debug("%s still %s; %s", self.describe(), outcome.status, next_check_text(next_at))
+            last = outcome
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep until `seconds` pass or a wake / pushed observation nudges this wait."""
+        assert self._nudged is not None
+        self._nudged.clear()
+        if self._woken or self._pushed:
+            return
+        handle = asyncio.get_running_loop().call_later(max(seconds, 0.0), self._nudged.set)
+        try:
+            await self._nudged.wait()
+        finally:
+            handle.cancel()
 
     async def on_kill(self) -> None:
         """A user marked the task failed/success or cleared it: stop paying for the vendor job."""

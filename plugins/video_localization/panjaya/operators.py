@@ -76,6 +76,9 @@ class PanjayaBaseOperator(VendorJobOperator):
     def hook(self) -> PanjayaHook:
         return PanjayaHook(self.panjaya_conn_id)
 
+    def expects_callbacks(self) -> bool:
+        return bool(getattr(self, "callback_url", None) or self.hook.extras.get("callback_url"))
+
 
 class _PanjayaAssetOperator(PanjayaBaseOperator):
     """Shared by create (from URL) and upload: validate, submit once, push ids, wait for the versions."""

@@ -1,10 +1,17 @@
-"""Deferrable waits on Panjaya: an asset until its versions are prepared, a version until it is generated."""
+"""Deferrable waits on Panjaya: an asset until its versions are prepared, a version until it is generated.
+
+Status calls go through the triggerer's shared status loop (`core.wait.status`), one per connection:
+identical lookups in flight are coalesced. Panjaya's asset list carries no version statuses, and there is
+no version list, so there is nothing to batch with. A verified callback (`callbacks/app.py`) names the
+asset and, for version events, the version: it wakes the wait, which then asks Panjaya once.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from video_localization.core.triggers import PollOutcome, VendorPollingTrigger
+from video_localization.core.wait.status import StatusKind
 from video_localization.panjaya.hook import PanjayaHook
 from video_localization.panjaya.models import Asset, AssetStatus, Version, VersionStatus
 
@@ -57,6 +64,28 @@ def version_outcome(version: Version, wait_for: VersionWait) -> PollOutcome:
     return PollOutcome(terminal=False, status=status.value, progress=version.progress)
 
 
+async def _get_asset(hook: PanjayaHook, asset_id: str) -> Asset:
+    return await hook.aget_asset(asset_id)
+
+
+async def _get_version(hook: PanjayaHook, version_id: str) -> Version:
+    return await hook.aget_version(version_id)
+
+
+ASSET: StatusKind[PanjayaHook, Asset] = StatusKind(
+    name="panjaya.asset",
+    make_hook=PanjayaHook,
+    fetch_one=_get_asset,
+    word=lambda asset: f"{asset.status.value}:{sorted((v.id, v.status.value) for v in asset.versions)}",
+)
+VERSION: StatusKind[PanjayaHook, Version] = StatusKind(
+    name="panjaya.version",
+    make_hook=PanjayaHook,
+    fetch_one=_get_version,
+    word=lambda version: version.status.value,
+)
+
+
 class PanjayaAssetTrigger(VendorPollingTrigger):
     """Waits until an asset is processed and every language's first version is prepared (or failed)."""
 
@@ -69,9 +98,14 @@ class PanjayaAssetTrigger(VendorPollingTrigger):
     def job_kwargs(self) -> dict[str, Any]:
         return {"asset_id": self.asset_id}
 
+    def wake_ids(self) -> list[str]:
+        return [self.asset_id]
+
+    def describe(self) -> str:
+        return f"Panjaya asset {self.asset_id}"
+
     async def poll(self) -> PollOutcome:
-        asset = await PanjayaHook(self.conn_id).aget_asset(self.asset_id)
-        return asset_outcome(asset)
+        return asset_outcome(await self.look(ASSET, self.asset_id))
 
 
 class PanjayaVersionTrigger(VendorPollingTrigger):
@@ -90,6 +124,11 @@ class PanjayaVersionTrigger(VendorPollingTrigger):
     def job_kwargs(self) -> dict[str, Any]:
         return {"version_id": self.version_id, "wait_for": self.wait_for}
 
+    def wake_ids(self) -> list[str]:
+        return [self.version_id]
+
+    def describe(self) -> str:
+        return f"Panjaya version {self.version_id}"
+
     async def poll(self) -> PollOutcome:
-        version = await PanjayaHook(self.conn_id).aget_version(self.version_id)
-        return version_outcome(version, self.wait_for)
+        return version_outcome(await self.look(VERSION, self.version_id), self.wait_for)

@@ -7,7 +7,7 @@ and `notification_url` (where Rev posts order status notifications).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import PurePosixPath
 from typing import IO, Any
 from urllib.parse import quote
@@ -186,6 +186,22 @@ class RevHook(VendorHook):
             params["clientRef"] = client_ref
         response = self.api.request("GET", "/orders", params=params, headers={"Accept": JSON})
         return parse(OrderPage, response.json(), "order list")
+
+    async def alist_orders(self, page: int = 0, only: Collection[str] | None = None) -> OrderPage:
+        """The async `list_orders` for the triggerer's status loop (`core.wait.status`).
+
+        `only`: the order numbers the caller waits on; the other orders of the page are dropped before
+        they are parsed (a page holds 25 orders, a status loop wants a few of them).
+        """
+        api = await self.aapi()
+        response = await api.arequest("GET", "/orders", params={"page": page}, headers={"Accept": JSON})
+        raw = response.json()
+        if only is not None and isinstance(raw, dict) and isinstance(raw.get("orders"), list):
+            raw = {
+                **raw,
+                "orders": [o for o in raw["orders"] if isinstance(o, dict) and o.get("order_number") in only],
+            }
+        return parse(OrderPage, raw, "order list")
 
     def iter_orders(self, client_ref: str | None = None) -> Iterator[Order]:
         page = 0

@@ -185,6 +185,9 @@ class RevCaptionOrderOperator(_RevOperatorMixin, VendorJobOperator):
         """The media to send: the original behind a plan's source reference once `execute` resolved it."""
         return self._resolved_source if self._resolved_source is not None else self.source
 
+    def expects_callbacks(self) -> bool:
+        return bool(self.notification_url or self.hook.notification_url)
+
     # -- submit -----------------------------------------------------------------------------------
     def plan(self) -> CaptionOrderPlan:
         """The checked order (raises before any call to Rev)."""
