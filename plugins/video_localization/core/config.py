@@ -174,6 +174,57 @@ SETTINGS += (
         default="5",
     ),
 )
+#: The wait engine (`core.wait.settings` reads these per event loop): key -> (type, default, description).
+WAIT_SETTINGS: dict[str, tuple[str, str, str]] = {
+    "max_in_flight": (
+        "integer",
+        "20",
+        "Requests in flight per vendor and base URL on one triggerer event loop (below httpx's pool).",
+    ),
+    "first_poll_jitter": (
+        "float",
+        "0.2",
+        "Share of the first interval over which first polls spread.",
+    ),
+    "poll_schedule": (
+        "string",
+        "",
+        "Poll schedule 'first,factor,cap' in seconds for every vendor (poll_schedule_<vendor> for one); "
+        "empty: the operator's own schedule.",
+    ),
+    "callback_poll_schedule": (
+        "string",
+        "1200,1,1200",
+        "Safety-net schedule 'first,factor,cap' when a callback is expected and a wake channel listens "
+        "(callback_poll_schedule_<vendor> for one vendor).",
+    ),
+    "fresh_observation": (
+        "float",
+        "30",
+        "A trigger started within this many seconds of the operator's status check skips its start poll.",
+    ),
+    "batch_window": ("float", "0.25", "Seconds a status loop gathers due lookups before one list call."),
+    "min_list_interval": ("float", "3", "Minimum seconds between two list calls of one status loop."),
+    "sweep_min_waits": (
+        "integer",
+        "50",
+        "Waits on one loop from which one list call sweeps them all.",
+    ),
+    "max_list_pages": ("integer", "200", "Pages one list call may read before single lookups take over."),
+    "wake_channel": (
+        "string",
+        "file",
+        "How verified callbacks wake waiting triggers: file (wake files, one machine), file:///dir, "
+        "redis://host:port/db (several machines) or none.",
+    ),
+    "wake_dir": ("string", "", "Wake-file folder of the file channel. Default: $AIRFLOW_HOME/vloc-wakes."),
+    "wake_scan_interval": ("float", "0.25", "Seconds between two looks of the wake-file scanner."),
+    "wake_prefix": ("string", "vloc", "Prefix of the Redis wake channel (<prefix>:wake)."),
+}
+SETTINGS += tuple(
+    Setting(key, description, type=kind, default=default)
+    for key, (kind, default, description) in WAIT_SETTINGS.items()
+)
 _BY_KEY = {setting.key: setting for setting in SETTINGS}
 
 

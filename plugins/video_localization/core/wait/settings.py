@@ -14,44 +14,12 @@ from pathlib import Path
 
 from airflow.sdk import conf
 
+from video_localization.core.config import WAIT_SETTINGS
+
 SECTION = "video_localization"
 
-#: The defaults, documented in one place (README "Wait engine settings" lists the same).
-DEFAULTS: dict[str, str] = {
-    # Requests in flight per (vendor, base URL) on one event loop; httpx's pool holds 100 connections,
-    # and five vendors x 20 stay at or below it, so requests never pile up inside the pool.
-    "max_in_flight": "20",
-    # The first poll of a wait is spread over the last `first_poll_jitter` fraction of its interval
-    # (and a trigger (re)started without a fresh observation polls within that fraction of it).
-    "first_poll_jitter": "0.2",
-    # The poll schedule "first,factor,cap" (seconds); `poll_schedule_<vendor>` overrides it per vendor.
-    # Empty: the schedule the operator put into the trigger (its poll_interval/backoff/max_poll_interval).
-    "poll_schedule": "",
-    # With callbacks expected (a wake channel and a callback URL given to the vendor), polling is only
-    # the safety net: "first,factor,cap", `callback_poll_schedule_<vendor>` per vendor.
-    "callback_poll_schedule": "1200,1,1200",
-    # A trigger started within this many seconds of the operator's check skips its start poll (the
-    # operator just asked); started later (a triggerer restart) it polls at start, since a Redis wake
-    # sent while no triggerer listened is lost.
-    "fresh_observation": "30",
-    # How long a status loop gathers due lookups before one list call answers them all.
-    "batch_window": "0.25",
-    # At least this many seconds between two list calls of one status loop (a list pages through jobs).
-    "min_list_interval": "3",
-    # With at least this many waits on one status loop, it sweeps: one list call every
-    # `min_list_interval` for all of them (fewer waits only poll on their own schedules).
-    "sweep_min_waits": "50",
-    # A list call reads at most this many pages before the jobs it has not seen fall back to single lookups.
-    "max_list_pages": "200",
-    # `file` (wake files in `wake_dir`, one machine), `file:///abs/dir`, `redis://host:port/db`, or `none`.
-    "wake_channel": "file",
-    # The wake directory of the `file` channel; default `$AIRFLOW_HOME/vloc-wakes`.
-    "wake_dir": "",
-    # How often one shared scanner per trigger process looks at the wake directory (seconds).
-    "wake_scan_interval": "0.25",
-    # Prefix of the Redis pub/sub channel (`<prefix>:wake`), so several stacks can share one Redis.
-    "wake_prefix": "vloc",
-}
+#: The defaults, declared with every other setting in `core.config` (so `airflow config list` shows them).
+DEFAULTS: dict[str, str] = {key: default for key, (_kind, default, _text) in WAIT_SETTINGS.items()}
 
 
 #: Values read once per event loop: thousands of triggers starting together read the same keys, and a
