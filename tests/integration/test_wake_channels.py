@@ -24,10 +24,9 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 
-from test_wait_engine import VENDOR, FakeJobTrigger, until
-
 from video_localization.callbacks.app import create_callback_app
 from video_localization.core.wait import wake
+from wait_support import VENDOR, FakeJobTrigger, until
 
 REDIS = ("127.0.0.1", 6379)
 LONG = 3600.0

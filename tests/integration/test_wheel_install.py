@@ -272,6 +272,10 @@ from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.connections import sandbox_connections
 
 os.environ.update(sandbox_connections(os.environ["SANDBOX_URL"]))
+# Trust boundaries, as a deployment configures them: local sources from the sample media only, and the
+# sandbox's own address allowed although it is loopback.
+os.environ["AIRFLOW__VIDEO_LOCALIZATION__SOURCE_ROOTS"] = str(media_dir())
+os.environ["AIRFLOW__VIDEO_LOCALIZATION__ALLOWED_URL_HOSTS"] = os.environ["SANDBOX_URL"].split("://")[1]
 bag = DagBag()
 run = bag.get_dag("localize_video").test(
     run_conf={
