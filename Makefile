@@ -23,10 +23,14 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 demo: $(STAMP)  ## run localize_video end to end on the sandbox vendors (Airflow on SQLite)
 	$(VENV)/bin/vloc demo
 
+# Three pytest workers on two cores: most of the suite waits on sandboxes and Airflow processes, not the
+# CPU. A module stays on one worker (--dist loadfile), so a module's stack or sandbox starts once.
+PYTEST_WORKERS ?= 3
+
 test: $(STAMP)  ## ruff, then pytest (integration tests included)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
