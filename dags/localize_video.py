@@ -31,6 +31,7 @@ from video_localization.core.captions.operators import ConvertCaptionsOperator
 from video_localization.core.config import float_setting
 from video_localization.core.errors import InvalidInputError, InvalidInputs
 from video_localization.core.lazy import ImportOnRunOperator
+from video_localization.core.links import attach_manifest_link
 from video_localization.notifications import RunFailureNotifier
 from video_localization.panjaya.operators import (
     PanjayaAssetFromSourceOperator,
@@ -244,7 +245,7 @@ def localize_video() -> None:
         context["outlet_events"][MANIFESTS].extra = {"manifest": stored.uri, "run_id": dag_run.run_id}
         return {"manifest": stored.to_dict(), "summary": localize.manifest_summary(document, stored.uri)}
 
-    written = manifest(planned, delivered)
+    written = attach_manifest_link(manifest(planned, delivered))
     [converted, rev_captions] >> written
 
     @task.short_circuit(ignore_downstream_trigger_rules=False)

@@ -21,6 +21,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from video_localization.cdnvideo.operators import CDNVideoDownloadOperator, CDNVideoGenerateOperator
 from video_localization.core.config import float_setting, setting
 from video_localization.core.errors import InvalidInputError, InvalidInputs
+from video_localization.core.links import attach_manifest_link
 from video_localization.notifications import RunFailureNotifier
 from video_localization.pipelines import talking_head
 from video_localization.pipelines.results import as_result_list
@@ -123,7 +124,7 @@ def talking_head_video() -> None:
         }
         return saved
 
-    manifest(planned, delivered)
+    attach_manifest_link(manifest(planned, delivered))
 
 
 talking_head_video()

@@ -80,10 +80,13 @@ def test_generate_and_download_tasks_link_their_cdnvideo_task(talking_head_dag, 
         rows = {
             (row.task_id, row.key): _value(row.value)
             for row in session.query(XComModel).filter(
-                XComModel.run_id == run.run_id, XComModel.key.in_(["_link_CDNVideoTaskLink", "job_id"])
+                XComModel.run_id == run.run_id,
+                XComModel.key.in_(["_link_CDNVideoTaskLink", "_link_ManifestLink", "job_id"]),
             )
         }
     job_id = rows[("per_locale.generate", "job_id")]
     for task_id in ("per_locale.generate", "per_locale.download"):
         assert rows[(task_id, "_link_CDNVideoTaskLink")] == status + job_id, task_id
+    manifest_link = rows[("manifest", "_link_ManifestLink")]
+    assert str(manifest_link).startswith("file://") and str(manifest_link).endswith("/manifest.json")
     assert sandbox_constants.SANDBOX_PASSWORD not in json.dumps(list(rows.values()))
