@@ -12,6 +12,11 @@ import pytest
 
 # Airflow reads its configuration at import: give the tests their own home and quiet defaults first.
 _TEST_HOME = Path(tempfile.mkdtemp(prefix="vloc-airflow-test-"))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # A pytest-xdist worker inherits the controller's environment, this home included: each worker gets
+    # its own, or two workers migrate and write one SQLite DB at once.
+    os.environ["AIRFLOW_HOME"] = str(_TEST_HOME)
+    os.environ["AIRFLOW__VIDEO_LOCALIZATION__OUTPUT_ROOT"] = str(_TEST_HOME / "output")
 os.environ.setdefault("AIRFLOW_HOME", str(_TEST_HOME))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 # Triggers run inline in tests (no deferring workload to wait for): no settle delay (core.resume_race).
