@@ -14,47 +14,10 @@ os.environ["AIRFLOW__VIDEO_LOCALIZATION__MAX_POLL_INTERVAL"] = "0.3"
 
 from airflow.sdk import DagRunState
 
-from video_localization.cdnvideo.auth import TOKENS
 from video_localization.pipelines.talking_head import sample_scripts
-from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
-from video_localization_dev.sandbox.server import RunningSandbox
 
 #: A plan checks that every connection it will use exists: the vendors' on the sandbox.
 pytestmark = pytest.mark.usefixtures("vendor_connections")
-
-DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
-
-
-@pytest.fixture
-def talking_head_dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS_DIR / "talking_head_video.py"))
-    assert not bag.import_errors, bag.import_errors
-    return bag.get_dag("talking_head_video")
-
-
-@pytest.fixture
-def cdnvideo_env(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RunningSandbox:
-    """`cdnvideo_default` on the sandbox account, a private pacing ledger and output folder."""
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_CDNVIDEO_DEFAULT",
-        json.dumps(
-            {
-                "conn_type": "cdnvideo",
-                "host": sandbox.vendor_url("cdnvideo"),
-                "login": sandbox_constants.SANDBOX_USERNAME,
-                "password": sandbox_constants.SANDBOX_PASSWORD,
-                "extra": {
-                    "account": sandbox_constants.SANDBOX_ACCOUNT,
-                    "pacing_dir": str(tmp_path / "pacing"),
-                },
-            }
-        ),
-    )
-    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__OUTPUT_ROOT", str(tmp_path / "output"))
-    TOKENS.clear()  # the sandbox was reset: tokens of earlier tests are gone
-    return sandbox
 
 
 def _states(dag_run) -> dict[tuple[str, int], str]:
