@@ -78,10 +78,7 @@ def localization_intake() -> None:
     trigger = ClaimedRequestTriggerOperator.partial(
         task_id=TRIGGER_TASK_ID,
         trigger_dag_id=intake.TARGET_DAG_ID,
-        logical_date=None,
         skip_when_already_exists=True,  # the run id exists: this request was triggered before
-        wait_for_completion=False,
-        openlineage_inject_parent_info=False,  # the conf is exactly the request (read from its file)
         map_index_template="{{ task.trigger_run_id }}",
     ).expand_kwargs(to_trigger(claimed))
 

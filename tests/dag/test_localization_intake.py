@@ -65,6 +65,31 @@ def _run(intake_dag, inbox: Path):
     return intake_dag.test(run_conf={"inbox": str(inbox), "settle_seconds": 0})
 
 
+def _trigger_xcoms(intake_run_id: str) -> dict[str, object]:
+    """The trigger task's XComs of one intake run (the first mapped instance), by key."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        rows = session.query(XComModel).filter(
+            XComModel.run_id == intake_run_id,
+            XComModel.task_id == "trigger_localize_video",
+            XComModel.map_index == 0,
+            XComModel.key.in_(["trigger_run_id", "_link_TriggeredRunLink"]),
+        )
+        return {row.key: _value(row.value) for row in rows}
+
+
+def _value(raw: object) -> object:
+    """An XCom row's value (stored as JSON text or as a decoded JSON value, depending on the backend)."""
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
 def _states(dag_run) -> dict[tuple[str, int], str]:
     return {(ti.task_id, ti.map_index): ti.state for ti in dag_run.get_task_instances()}
 
@@ -165,6 +190,11 @@ def test_a_retry_after_a_crash_triggers_what_was_claimed_exactly_once(intake_dag
     assert run.state == DagRunState.SUCCESS, _states(run)
     assert run_id in _localize_runs()
     assert _states(run)[("trigger_localize_video", 0)] == "success"
+    # The task runner pushed the run id; the "Triggered DAG" link (computed when the task ended) names it.
+    assert _trigger_xcoms(run.run_id) == {
+        "trigger_run_id": run_id,
+        "_link_TriggeredRunLink": f"/dags/localize_video/runs/{run_id}",
+    }
 
     # Crash after the trigger, before the file moved on: put it back in processing/ and run again.
     done = next((inbox / "done").glob(f"{run_id}__crashed.json"))

@@ -19,7 +19,9 @@ import pytest
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 
 #: Loaded only when a task runs: caption converters (and what they pull in), the http provider's
-#: operator (aiohttp, requests), our own caption conversion code.
+#: operator (aiohttp, requests), our own caption conversion code, Airflow's ORM models of runs and task
+#: instances (the standard provider's `TriggerDagRunOperator` module imports them; the intake's trigger
+#: does not use it, see `pipelines/intake_trigger.py`).
 HEAVY_AT_PARSE = (
     "pycaption",
     "ttconv",
@@ -30,6 +32,10 @@ HEAVY_AT_PARSE = (
     "airflow.providers.http.operators.http",
     "video_localization.core.captions.convert",
     "video_localization.core.captions.library_writers",
+    "airflow.providers.standard.operators.trigger_dagrun",
+    "airflow.api.common.trigger_dag",
+    "airflow.models.dagrun",
+    "airflow.models.taskinstance",
 )
 
 _LOAD = r"""
