@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m benchmarks {name}")
     parser.add_argument("--size-mib", type=int, default=1024, help="download: file size for throughput")
     parser.add_argument("--rss-size-mib", type=int, default=2048, help="download: file size for peak RSS")
-    parser.add_argument("--repeat", type=int, default=3, help="download and parse: runs per figure")
+    parser.add_argument("--repeat", type=int, default=5, help="download and parse: runs per figure")
     options = parser.parse_args(args)
     if name != "all" and name not in BENCHMARKS:
         parser.error(f"unknown benchmark {name!r}: {', '.join(BENCHMARKS)}, fanout")

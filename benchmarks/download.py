@@ -1,10 +1,24 @@
 """Download throughput and memory: `curl -o` against `core.storage.stream_to_storage`, side by side.
 
 One file in RAM (/dev/shm), served on loopback by `benchmarks.loopback_server` (sendfile), copied into
-/dev/shm by curl and by `stream_to_storage` in turn (alternating, so a burst of load on this shared
-machine hits both), each in a fresh process. Reported: median throughput of each, the ratio, and the
-peak RSS growth of the Python process during the copy (VmHWM after the download minus VmRSS before it,
-with the high-water mark reset once the imports are done), next to curl's whole peak RSS.
+/dev/shm by curl and by `stream_to_storage`, each in a fresh process. What makes the comparison fair:
+
+- **The same start for both.** The Python child imports what a task has imported and loads Airflow's
+  plugins (the task runner does that before `execute`; without it the first hook-lineage report loads
+  ~500 modules, about a second, inside the copy), then waits for a "go". Each timed copy, curl's or
+  ours, starts right after the previous copy's output is deleted: on these VMs (Firecracker, with the
+  balloon's free page reporting) memory freed a few seconds ago has gone back to the host, and the first
+  write into it costs ~3x more kernel time per page. A copy started 2 s after a delete (a Python
+  child importing in between) measured that, not the copy: 240-290 MiB/s against 600-950 in a warm one.
+- **A warm-up copy for each** (not counted): the first copies after the 1 GiB source is written land in
+  memory nothing has used yet, and were the slowest of every run (curl's too).
+- **Alternating** (curl first in even rounds, ours first in odd ones), median of `repeat`, every run
+  printed, and the load average before and after: a burst of load on this shared machine hits both.
+
+Timed: the whole `curl` process (its start is a few milliseconds), and `stream_to_storage` (request,
+copy, SHA-256, size check, rename) in the child. Also reported: the peak RSS growth of the Python process
+during a copy of `rss_size_mib` (VmHWM after the download minus VmRSS before it, the high-water mark
+reset once the child is ready), next to curl's whole peak RSS.
 
 `python -m benchmarks download [--size-mib N] [--rss-size-mib N] [--repeat N]`
 """
@@ -26,9 +40,11 @@ from pathlib import Path
 _SHM = Path("/dev/shm")  # noqa: S108 - RAM, so the disk is not what is measured; files are removed after
 RAM_DIR = _SHM if _SHM.is_dir() else Path(tempfile.gettempdir())
 
-# Runs in a fresh interpreter: imports first, then reset the RSS high-water mark, then download.
+# Runs in a fresh interpreter: imports and plugins first, then "ready"; on "go", one timed download.
 _CHILD = r"""
 import json, os, sys, time
+started = time.perf_counter()
+from airflow.sdk.plugins_manager import integrate_macros_plugins
 from video_localization.core.http import VendorApi
 from video_localization.core.storage import as_storage_path, stream_to_storage
 
@@ -39,14 +55,19 @@ def status(field):
     return 0
 
 url, target = sys.argv[1], sys.argv[2]
+integrate_macros_plugins()  # as the task runner does before `execute` (hook lineage reads the plugins)
 api = VendorApi("bench", url)
+setup = time.perf_counter() - started
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")  # reset VmHWM: the peak below is the download's, not the imports'
+print("ready", flush=True)
+sys.stdin.readline()
 before = status("VmRSS")
 started = time.perf_counter()
 stored = stream_to_storage(api, url, as_storage_path(target))
 elapsed = time.perf_counter() - started
-print(json.dumps({"seconds": elapsed, "bytes": stored.size_bytes, "rss_growth": status("VmHWM") - before}))
+result = {"seconds": elapsed, "bytes": stored.size_bytes, "rss_growth": status("VmHWM") - before}
+print(json.dumps({**result, "setup_seconds": setup}))
 """
 
 
@@ -75,39 +96,71 @@ def served_file(size: int) -> Iterator[tuple[str, Path]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_curl(url: str, target: Path) -> tuple[float, int]:
+def _clear(folder: Path) -> None:
+    """Delete the previous copies (right before the next one starts: see the module doc)."""
+    for name in ("curl.bin", "ours.bin"):
+        (folder / name).unlink(missing_ok=True)
+
+
+def run_curl(url: str, folder: Path) -> tuple[float, int]:
     """Seconds and curl's peak RSS (bytes) for `curl -o`."""
+    _clear(folder)
     started = time.perf_counter()
-    process = subprocess.Popen(["curl", "-s", "-f", "-o", str(target), url])
+    process = subprocess.Popen(["curl", "-s", "-f", "-o", str(folder / "curl.bin"), url])
     _pid, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"curl failed with exit code {process.returncode}")
-    target.unlink()
     return elapsed, usage.ru_maxrss * 1024
 
 
-def run_stream_to_storage(url: str, target: Path) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-c", _CHILD, url, str(target)], capture_output=True, text=True, check=True
+def run_stream_to_storage(url: str, folder: Path) -> dict:
+    """The child's figures: `seconds` of the download, `rss_growth`, `setup_seconds` before it."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, url, str(folder / "ours.bin")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    target.unlink()
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    lines: list[str] = []
+    for line in child.stdout:  # type: ignore[union-attr]
+        lines.append(line)
+        if line.strip() == "ready":
+            _clear(folder)
+            child.stdin.write("go\n")  # type: ignore[union-attr]
+            child.stdin.flush()  # type: ignore[union-attr]
+    if child.wait() != 0 or not lines:
+        output = "".join(lines)[-2000:]
+        raise RuntimeError(f"stream_to_storage failed (exit code {child.returncode}): {output}")
+    return json.loads(lines[-1])
 
 
-def bench_download(size_mib: int = 1024, rss_size_mib: int = 2048, repeat: int = 3) -> None:
+def _load() -> str:
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def bench_download(size_mib: int = 1024, rss_size_mib: int = 2048, repeat: int = 5) -> None:
     if shutil.which("curl") is None:
         print("download: skipped (curl is not installed)")
         return
     size = size_mib << 20
-    print(f"download: {size_mib} MiB on loopback into {RAM_DIR} (median of {repeat}, alternating)")
+    print(
+        f"download: {size_mib} MiB on loopback into {RAM_DIR}: one warm-up copy each, then {repeat}"
+        f" alternating rounds, median (load average {_load()})"
+    )
     curl_times: list[float] = []
     ours: list[dict] = []
     with served_file(size) as (url, folder):
-        for _ in range(repeat):
-            curl_times.append(run_curl(url, folder / "curl.bin")[0])
-            ours.append(run_stream_to_storage(url, folder / "ours.bin"))
+        run_curl(url, folder)  # warm-ups, not counted (see the module doc)
+        warm = run_stream_to_storage(url, folder)
+        for round_number in range(repeat):
+            if round_number % 2 == 0:
+                curl_times.append(run_curl(url, folder)[0])
+                ours.append(run_stream_to_storage(url, folder))
+            else:
+                ours.append(run_stream_to_storage(url, folder))
+                curl_times.append(run_curl(url, folder)[0])
     curl_rate = size_mib / statistics.median(curl_times)
     our_rate = size_mib / statistics.median(run["seconds"] for run in ours)
     print(f"  curl -o            {curl_rate:7.0f} MiB/s")
@@ -115,11 +168,13 @@ def bench_download(size_mib: int = 1024, rss_size_mib: int = 2048, repeat: int =
     curl_runs = ", ".join(f"{size_mib / t:.0f}" for t in curl_times)
     our_runs = ", ".join(f"{size_mib / run['seconds']:.0f}" for run in ours)
     print(f"    runs: curl {curl_runs} MiB/s; stream_to_storage {our_runs} MiB/s")
+    setup = statistics.median(run["setup_seconds"] for run in [warm, *ours])
+    print(f"    setup of the Python child before its copy (imports, plugins; not timed): {setup:.1f} s")
     with served_file(rss_size_mib << 20) as (url, folder):
-        _seconds, curl_rss = run_curl(url, folder / "curl.bin")
-        big = run_stream_to_storage(url, folder / "ours.bin")
+        _seconds, curl_rss = run_curl(url, folder)
+        big = run_stream_to_storage(url, folder)
     growth = big["rss_growth"] / 2**20
     print(
         f"  peak RSS, {rss_size_mib} MiB file: stream_to_storage +{growth:.1f} MiB over its imports"
-        f" | curl {curl_rss / 2**20:.1f} MiB in all"
+        f" | curl {curl_rss / 2**20:.1f} MiB in all (load average {_load()})"
     )
