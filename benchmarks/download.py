@@ -63,10 +63,11 @@ with open("/proc/self/clear_refs", "w") as f:
 print("ready", flush=True)
 sys.stdin.readline()
 before = status("VmRSS")
-started = time.perf_counter()
+cpu, started = os.times(), time.perf_counter()
 stored = stream_to_storage(api, url, as_storage_path(target))
-elapsed = time.perf_counter() - started
+elapsed, cpu_after = time.perf_counter() - started, os.times()
 result = {"seconds": elapsed, "bytes": stored.size_bytes, "rss_growth": status("VmHWM") - before}
+result |= {"user": cpu_after.user - cpu.user, "sys": cpu_after.system - cpu.system}
 print(json.dumps({**result, "setup_seconds": setup}))
 """
 

@@ -4,7 +4,7 @@ Why: httpx's own HTTP/1.1 path (httpcore + h11) reads the socket 64 KiB at a tim
 into h11's receive buffer and out again, and allocates a fresh `bytes` per piece. Measured on loopback
 into /dev/shm that caps a download at about 30-50 % of `curl -o`. The standard library's
 `http.client` reads a Content-Length (or chunked) body straight from the socket into a buffer the
-caller owns, so a 1 MiB buffer is filled with one copy and reused.
+caller owns, so a buffer (4 MiB for downloads) is filled with one copy and reused.
 
 It is an httpx *transport*, so everything above the wire stays httpx's and `VendorApi`'s: redirects,
 headers (auth included), status handling, retries with `Retry-After`. The response carries a

@@ -34,6 +34,12 @@ log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1024 * 1024
 
+#: A download's read buffers (`_BUFFERS + 1` of them: 20 MiB in all). Measured against 1 MiB, 1 GiB on
+#: loopback into /dev/shm, alternating in one process (2026-12-04, two runs): 4 MiB spent 0.17-0.24
+#: CPU-s less per GiB (a quarter of the hand-overs between the reading and the writing thread, each a
+#: thread wake-up); 8 MiB saved nothing more.
+DOWNLOAD_BUFFER_SIZE = 4 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class StoredFile:
@@ -115,7 +121,7 @@ def stream_to_storage(
     expected_sha256: str | None = None,
     expected_md5: str | None = None,
     check_head: Callable[[bytes], None] | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int = DOWNLOAD_BUFFER_SIZE,
     etag_is_md5: bool = False,
 ) -> StoredFile:
     """Copy `url` to `destination`; raise `DownloadVerificationError` (and leave nothing) on a mismatch.
