@@ -103,8 +103,8 @@ def _clear(folder: Path) -> None:
         (folder / name).unlink(missing_ok=True)
 
 
-def run_curl(url: str, folder: Path) -> tuple[float, int]:
-    """Seconds and curl's peak RSS (bytes) for `curl -o`."""
+def run_curl(url: str, folder: Path) -> tuple[float, int, float]:
+    """Seconds, curl's peak RSS (bytes) and its CPU seconds (user + sys) for `curl -o`."""
     _clear(folder)
     started = time.perf_counter()
     process = subprocess.Popen(["curl", "-s", "-f", "-o", str(folder / "curl.bin"), url])
@@ -113,7 +113,7 @@ def run_curl(url: str, folder: Path) -> tuple[float, int]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise RuntimeError(f"curl failed with exit code {process.returncode}")
-    return elapsed, usage.ru_maxrss * 1024
+    return elapsed, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
 def run_stream_to_storage(url: str, folder: Path) -> dict:
@@ -151,17 +151,20 @@ def bench_download(size_mib: int = 1024, rss_size_mib: int = 2048, repeat: int =
         f" alternating rounds, median (load average {_load()})"
     )
     curl_times: list[float] = []
+    curl_cpu: list[float] = []
     ours: list[dict] = []
     with served_file(size) as (url, folder):
         run_curl(url, folder)  # warm-ups, not counted (see the module doc)
         warm = run_stream_to_storage(url, folder)
         for round_number in range(repeat):
             if round_number % 2 == 0:
-                curl_times.append(run_curl(url, folder)[0])
+                curl_run = run_curl(url, folder)
                 ours.append(run_stream_to_storage(url, folder))
             else:
                 ours.append(run_stream_to_storage(url, folder))
-                curl_times.append(run_curl(url, folder)[0])
+                curl_run = run_curl(url, folder)
+            curl_times.append(curl_run[0])
+            curl_cpu.append(curl_run[2])
     curl_rate = size_mib / statistics.median(curl_times)
     our_rate = size_mib / statistics.median(run["seconds"] for run in ours)
     print(f"  curl -o            {curl_rate:7.0f} MiB/s")
@@ -169,10 +172,15 @@ def bench_download(size_mib: int = 1024, rss_size_mib: int = 2048, repeat: int =
     curl_runs = ", ".join(f"{size_mib / t:.0f}" for t in curl_times)
     our_runs = ", ".join(f"{size_mib / run['seconds']:.0f}" for run in ours)
     print(f"    runs: curl {curl_runs} MiB/s; stream_to_storage {our_runs} MiB/s")
+    our_cpu = statistics.median(run["user"] + run["sys"] for run in ours)
+    print(
+        f"    CPU per copy (user + sys, median): curl {statistics.median(curl_cpu):.2f} s,"
+        f" stream_to_storage {our_cpu:.2f} s (SHA-256 included)"
+    )
     setup = statistics.median(run["setup_seconds"] for run in [warm, *ours])
     print(f"    setup of the Python child before its copy (imports, plugins; not timed): {setup:.1f} s")
     with served_file(rss_size_mib << 20) as (url, folder):
-        _seconds, curl_rss = run_curl(url, folder)
+        _seconds, curl_rss, _cpu = run_curl(url, folder)
         big = run_stream_to_storage(url, folder)
     growth = big["rss_growth"] / 2**20
     print(
