@@ -6,10 +6,12 @@ One file in RAM (/dev/shm), served on loopback by `benchmarks.loopback_server` (
 - **The same start for both.** The Python child imports what a task has imported and loads Airflow's
   plugins (the task runner does that before `execute`; without it the first hook-lineage report loads
   ~500 modules, about a second, inside the copy), then waits for a "go". Each timed copy, curl's or
-  ours, starts right after the previous copy's output is deleted: on these VMs (Firecracker, with the
-  balloon's free page reporting) memory freed a few seconds ago has gone back to the host, and the first
-  write into it costs ~3x more kernel time per page. A copy started 2 s after a delete (a Python
-  child importing in between) measured that, not the copy: 240-290 MiB/s against 600-950 in a warm one.
+  ours, starts right after the previous copy's output is deleted. Measured with the earlier version
+  (the child started its copy seconds after the previous output was freed, curl at once): the child's
+  first copy also spent 2-3x the kernel time of a later one in the tmpfs write itself (perf:
+  `copy_folio_from_iter_atomic`, 31 % of samples against 11 %). A plain write loop into /dev/shm did not
+  reproduce it, so the cause (which memory the new file gets on this VM) is not pinned down; in this
+  version the child's kernel time per copy is that of a warm one (0.7-1.1 s per GiB).
 - **A warm-up copy for each** (not counted): the first copies after the 1 GiB source is written land in
   memory nothing has used yet, and were the slowest of every run (curl's too).
 - **Alternating** (curl first in even rounds, ours first in odd ones), median of `repeat`, every run
