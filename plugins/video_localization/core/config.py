@@ -166,13 +166,6 @@ SETTINGS += (
         type="float",
         default="900",
     ),
-    Setting(
-        "trigger_settle_seconds",
-        "Seconds a trigger waits before its first poll, so the deferring workload has exited (see "
-        "docs/airflow-resume-race.md).",
-        type="float",
-        default="5",
-    ),
 )
 #: The wait engine (`core.wait.settings` reads these per event loop): key -> (type, default, description).
 WAIT_SETTINGS: dict[str, tuple[str, str, str]] = {
@@ -197,6 +190,13 @@ WAIT_SETTINGS: dict[str, tuple[str, str, str]] = {
         "1200,1,1200",
         "Safety-net schedule 'first,factor,cap' when a callback is expected and a wake channel listens "
         "(callback_poll_schedule_<vendor> for one vendor).",
+    ),
+    "trigger_settle_seconds": (
+        "float",
+        "5",
+        "No look at the vendor (poll, wake or pushed answer) before this many seconds after a trigger "
+        "starts, so the deferring workload has exited (docs/airflow-resume-race.md). A floor under the "
+        "first poll, not added to it.",
     ),
     "fresh_observation": (
         "float",
