@@ -204,7 +204,12 @@ WAIT_SETTINGS: dict[str, tuple[str, str, str]] = {
         "A trigger started within this many seconds of the operator's status check skips its start poll.",
     ),
     "batch_window": ("float", "0.25", "Seconds a status loop gathers due lookups before one list call."),
-    "min_list_interval": ("float", "3", "Minimum seconds between two list calls of one status loop."),
+    "min_list_interval": (
+        "float",
+        "3",
+        "Seconds from the start of one list round of a status loop to the next (a finished job is seen "
+        "within about this).",
+    ),
     "sweep_min_waits": (
         "integer",
         "50",

@@ -229,6 +229,33 @@ class VendorPollingTrigger(BaseTrigger):
             self.poll_interval, self.backoff_factor, self.max_poll_interval
         )
 
+    def waiting_text(self, first_check_at: float, now: float, wakes_on: bool) -> str:
+        """The line that opens a wait in the task log: what, until when, first check, how it is woken.
+
+        The operator logs it in its worker just before deferring (`core.operators`), where the task
+        runs anyway; the triggerer, shared by thousands of waits, logs it only when it starts a wait
+        without that fresh check (a triggerer restart), and otherwise only changes of status."""
+        seen = f"the operator saw {self.observed_status}" if self.observed_status else "not looked at yet"
+        woken_by = "a callback wakes it" if self.callbacks and wakes_on else "polling only"
+        first = next_check_text(first_check_at, now).replace("next check", "first check")
+        return f"Waiting on {self.describe()} until {moment(self.deadline)} ({seen}; {first}; {woken_by})"
+
+    def announce(self) -> str:
+        """`waiting_text` as the deferring operator can know it (the trigger's own start spreads the
+        first check up to `first_poll_jitter` of an interval earlier)."""
+        now = time.time()
+        wakes_on = bool(self.wake_ids()) and wake.enabled()
+        first_at, _index = first_poll(
+            self.schedule(wakes_on),
+            now,
+            self.observed_at,
+            fresh=settings.get_float("fresh_observation"),
+            jitter=0.0,
+            settled_at=now + settle_seconds(),
+            draw=0.0,
+        )
+        return self.waiting_text(first_at, now, wakes_on)
+
     def _event(self, status_: str, message: str = "", **payload: Any) -> TriggerEvent:
         return TriggerEvent(
             {"status": status_, "message": message, "vendor": self.vendor, **self.job_kwargs(), **payload}
@@ -260,16 +287,8 @@ class VendorPollingTrigger(BaseTrigger):
             draw=random.random(),
         )
         last = PollOutcome(terminal=False, status=self.observed_status or "")
-        seen = f"the operator saw {last.status}" if last.status else "not looked at yet"
-        woken_by = "a callback wakes it" if self.callbacks and wakes_on else "polling only"
-        self._info(
-            "Waiting on %s until %s (%s; %s; %s)",
-            self.describe(),
-            moment(self.deadline),
-            seen,
-            next_check_text(next_at, now).replace("next check", "first check"),
-            woken_by,
-        )
+        if index == 0:  # a restart or a late start; a fresh deferral was announced by the operator
+            self._info("%s", self.waiting_text(next_at, now, wakes_on))
         errors_in_a_row = 0
         looked = self.observed_status is not None  # the timeout event names the last status seen
         last_woken = float("-inf")

@@ -309,3 +309,25 @@ def test_a_list_entry_whose_status_did_not_change_is_answered_by_the_held_model(
     unchanged, to_parse = split_unchanged(entries, held, "id", lambda word: word)
     assert unchanged == ["running"]
     assert [entry["id"] for entry in to_parse] == ["b", "c"]
+
+
+def test_a_fresh_deferral_is_announced_by_the_operator_and_a_restart_by_the_trigger(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The triggerer, shared by thousands of waits, logs only changes after a fresh deferral; a trigger
+    started without that fresh check (a restart) says what it waits on itself."""
+    VENDOR.jobs.update({"fresh": "done", "restarted": "done"})
+    fresh = trigger("fresh", observed_status="running", observed_at=time.time(), poll_interval=0.2)
+    announced = fresh.announce()  # what the operator logs in its worker before deferring
+    assert announced.startswith("Waiting on fake job_id fresh until ")
+    assert "the operator saw running; first check at " in announced
+    restarted = trigger("restarted", observed_status="running", observed_at=time.time() - 600)
+    lines: dict[str, list[str]] = {"fresh": [], "restarted": []}
+    for waiting in (fresh, restarted):
+        monkeypatch.setattr(
+            waiting, "_info", lambda message, *args, job=waiting.job_id: lines[job].append(message % args)
+        )
+        assert asyncio.run(first_event(waiting))["status"] == "success"
+    assert [line for line in lines["fresh"] if line.startswith("Waiting on")] == []
+    assert lines["fresh"][-1] == "fake job_id fresh is done: the wait ends (success)"
+    assert lines["restarted"][0].startswith("Waiting on fake job_id restarted until ")
