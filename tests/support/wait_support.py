@@ -37,7 +37,7 @@ class FakeVendor:
         return self.jobs[job_id]
 
     async def fetch_many(
-        self, _hook: Any, wanted: set[str], watched: set[str], _pages: int
+        self, _hook: Any, wanted: set[str], watched: set[str], _pages: int, _held: Any = None
     ) -> dict[str, str]:
         self.list_calls += 1
         await asyncio.sleep(0.01)
@@ -57,7 +57,7 @@ def _kind(batched: bool) -> StatusKind[Any, str]:
         make_hook=lambda conn_id: object(),
         fetch_one=lambda hook, job_id: VENDOR.fetch_one(hook, job_id),
         word=lambda word: word,
-        fetch_many=(lambda hook, w, s, p: VENDOR.fetch_many(hook, w, s, p)) if batched else None,
+        fetch_many=(lambda hook, w, s, p, h: VENDOR.fetch_many(hook, w, s, p, h)) if batched else None,
     )
 
 

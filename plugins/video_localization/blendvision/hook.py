@@ -20,7 +20,7 @@ Inferred: the list query parameters (LIST_* below, like the platform's other lis
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import Any
 from urllib.parse import quote
@@ -45,6 +45,7 @@ from video_localization.blendvision.models import (
 from video_localization.core.errors import VendorError
 from video_localization.core.hooks import VendorHook, base_url_of
 from video_localization.core.http import ErrorParser, VendorApi
+from video_localization.core.wait.status import split_unchanged
 
 log = logging.getLogger(__name__)
 
@@ -257,21 +258,33 @@ class BlendVisionHook(VendorHook):
         return parse(DubbingJobPage, response.json(), "dubbing job list")
 
     async def alist_dubbing_jobs(
-        self, current_page: int = 1, items_per_page: int = MAX_PAGE_SIZE, only: Collection[str] | None = None
+        self,
+        current_page: int = 1,
+        items_per_page: int = MAX_PAGE_SIZE,
+        only: Collection[str] | None = None,
+        held: Mapping[str, DubbingJob] | None = None,
     ) -> DubbingJobPage:
         """The async list for the triggerer's status loop (`core.wait.status`), newest first.
 
         `only`: the job ids the caller waits on; the page's other jobs are dropped before they are
         parsed (a status loop reads 100 jobs a page and wants a few of them).
+        `held`: jobs the caller already holds a parsed model for; an entry whose status word is still
+        that model's comes back as the held model, not parsed again (the status loop re-reads every
+        waiting job each round, and acts only on changes of status).
         """
         api = await self.aapi()
         params = {LIST_PAGE: current_page, LIST_PAGE_SIZE: items_per_page}
         response = await api.arequest("GET", f"{API}/dubbing-jobs", params=params)
         raw = response.json()
+        unchanged: list[DubbingJob] = []
         if only is not None and isinstance(raw, dict) and isinstance(raw.get("dubbing_jobs"), list):
             jobs = [job for job in raw["dubbing_jobs"] if isinstance(job, dict) and job.get("id") in only]
+            if held:
+                unchanged, jobs = split_unchanged(jobs, held, "id", lambda job: job.status.value)
             raw = {**raw, "dubbing_jobs": jobs}
-        return parse(DubbingJobPage, raw, "dubbing job list")
+        listing = parse(DubbingJobPage, raw, "dubbing job list")
+        listing.dubbing_jobs.extend(unchanged)
+        return listing
 
     def iter_dubbing_jobs(
         self, *, status: DubbingStatus | str | None = None, source_id: str | None = None

@@ -9,6 +9,7 @@ read falls back to `GET /bv/cms/v1/dubbing-jobs/{id}`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from video_localization.blendvision.hook import MAX_PAGE_SIZE, BlendVisionHook
@@ -47,10 +48,14 @@ def job_outcome(job: DubbingJob) -> PollOutcome:
 
 
 async def _list_jobs(
-    hook: BlendVisionHook, wanted: set[str], watched: set[str], max_pages: int
+    hook: BlendVisionHook,
+    wanted: set[str],
+    watched: set[str],
+    max_pages: int,
+    held: Mapping[str, DubbingJob],
 ) -> dict[str, DubbingJob]:
     async def fetch_page(page: int, interesting: set[str]) -> tuple[list[DubbingJob], bool]:
-        listing = await hook.alist_dubbing_jobs(page, MAX_PAGE_SIZE, only=interesting)
+        listing = await hook.alist_dubbing_jobs(page, MAX_PAGE_SIZE, only=interesting, held=held)
         total = listing.page.total_items
         return listing.dubbing_jobs, total is not None and page * MAX_PAGE_SIZE < total
 

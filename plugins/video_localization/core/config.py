@@ -166,13 +166,6 @@ SETTINGS += (
         type="float",
         default="900",
     ),
-    Setting(
-        "trigger_settle_seconds",
-        "Seconds a trigger waits before its first poll, so the deferring workload has exited (see "
-        "docs/airflow-resume-race.md).",
-        type="float",
-        default="5",
-    ),
 )
 #: The wait engine (`core.wait.settings` reads these per event loop): key -> (type, default, description).
 WAIT_SETTINGS: dict[str, tuple[str, str, str]] = {
@@ -198,13 +191,25 @@ WAIT_SETTINGS: dict[str, tuple[str, str, str]] = {
         "Safety-net schedule 'first,factor,cap' when a callback is expected and a wake channel listens "
         "(callback_poll_schedule_<vendor> for one vendor).",
     ),
+    "trigger_settle_seconds": (
+        "float",
+        "5",
+        "No look at the vendor (poll, wake or pushed answer) before this many seconds after a trigger "
+        "starts, so the deferring workload has exited (docs/airflow-resume-race.md). A floor under the "
+        "first poll, not added to it.",
+    ),
     "fresh_observation": (
         "float",
         "30",
         "A trigger started within this many seconds of the operator's status check skips its start poll.",
     ),
     "batch_window": ("float", "0.25", "Seconds a status loop gathers due lookups before one list call."),
-    "min_list_interval": ("float", "3", "Minimum seconds between two list calls of one status loop."),
+    "min_list_interval": (
+        "float",
+        "3",
+        "Seconds from the start of one list round of a status loop to the next (a finished job is seen "
+        "within about this).",
+    ),
     "sweep_min_waits": (
         "integer",
         "50",

@@ -89,6 +89,7 @@ class VendorJobOperator(BaseOperator):
                 waiting.observed_status = outcome.status
                 waiting.observed_at = checked_at
                 waiting.callbacks = self.expects_callbacks()
+                self.log.info("%s", waiting.announce())  # the triggerer then logs only changes
                 self.defer(
                     trigger=waiting,
                     method_name=method_name,

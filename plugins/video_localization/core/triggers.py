@@ -36,7 +36,7 @@ from video_localization.core.errors import VendorError
 from video_localization.core.resume_race import settle_seconds
 from video_localization.core.wait import settings, status, wake
 from video_localization.core.wait.progress import moment, next_check_text, status_text
-from video_localization.core.wait.schedule import PollSchedule, configured
+from video_localization.core.wait.schedule import PollSchedule, configured, first_poll
 
 #: After this many polls in a row that failed even with the client's own retries, give up.
 MAX_CONSECUTIVE_POLL_ERRORS = 5
@@ -119,13 +119,21 @@ class VendorPollingTrigger(BaseTrigger):
         self.observed_status = observed_status
         self.observed_at = None if observed_at is None else float(observed_at)
         self.callbacks = bool(callbacks)
+        # The wait's working state (nothing here is serialized: a restart rebuilds it). Thousands of waits
+        # sleep at once, so each keeps as little as it can: no Event, no closure, no task of its own.
         self._mode = status.Mode.BATCHED
-        self._loops: dict[str, status.StatusLoop[Any, Any]] = {}
-        self._watching: set[tuple[str, str]] = set()
-        self._cleanup: list[Callable[[], None]] = []
-        self._nudged: asyncio.Event | None = None
+        self._watching: list[tuple[status.StatusLoop[Any, Any], str]] = []
+        self._wake_off: list[Callable[[], None]] | None = None
+        self._nap: asyncio.Future[None] | None = None
+        self._nap_timer: asyncio.TimerHandle | None = None
         self._woken = False
         self._pushed = False
+
+    @property
+    def log(self) -> Any:
+        """One logger per trigger class, not one per wait: the triggerer routes each line to its task's
+        log by the context it binds around `run()`, not by the logger object."""
+        return type(self).logger()
 
     # -- what subclasses provide ------------------------------------------------------------------
     @abstractmethod
@@ -153,32 +161,42 @@ class VendorPollingTrigger(BaseTrigger):
     # -- the shared status loop -------------------------------------------------------------------
     async def look(self, kind: status.StatusKind[Any, Any], job_id: str) -> Any:
         """The job's status model through this triggerer's shared loop for (kind, connection)."""
-        loop = self._loops.get(kind.name)
-        if loop is None:
-            loop = self._loops[kind.name] = status.acquire(kind, self.conn_id)
-        if (kind.name, job_id) not in self._watching:
-            self._watching.add((kind.name, job_id))
-            self._cleanup.append(loop.watch(job_id, self._on_push))
+        for loop, watched in self._watching:
+            if watched == job_id and loop.kind is kind:
+                break
+        else:
+            loop = status.acquire(kind, self.conn_id)
+            loop.watch(job_id, self._on_push)
+            self._watching.append((loop, job_id))
         return await loop.lookup(job_id, self._mode)
 
     def _on_push(self) -> None:
         self._pushed = True
-        if self._nudged is not None:
-            self._nudged.set()
+        self._interrupt()
 
     def _on_wake(self) -> None:
         self._woken = True
-        if self._nudged is not None:
-            self._nudged.set()
+        self._interrupt()
+
+    def _interrupt(self) -> None:
+        """End the current nap (its timer fired, or a wake or pushed answer came)."""
+        if self._nap_timer is not None:
+            self._nap_timer.cancel()
+            self._nap_timer = None
+        if self._nap is not None:
+            if not self._nap.done():
+                self._nap.set_result(None)
+            self._nap = None
 
     def _release(self) -> None:
-        for undo in self._cleanup:
+        self._interrupt()
+        for undo in self._wake_off or ():
             undo()
-        self._cleanup.clear()
-        self._watching.clear()
-        for loop in self._loops.values():
+        self._wake_off = None
+        for loop, job_id in self._watching:
+            loop.unwatch(job_id, self._on_push)
             status.release(loop)
-        self._loops.clear()
+        self._watching.clear()
 
     # -- the machinery ----------------------------------------------------------------------------
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -211,16 +229,43 @@ class VendorPollingTrigger(BaseTrigger):
             self.poll_interval, self.backoff_factor, self.max_poll_interval
         )
 
+    def waiting_text(self, first_check_at: float, now: float, wakes_on: bool) -> str:
+        """The line that opens a wait in the task log: what, until when, first check, how it is woken.
+
+        The operator logs it in its worker just before deferring (`core.operators`), where the task
+        runs anyway; the triggerer, shared by thousands of waits, logs it only when it starts a wait
+        without that fresh check (a triggerer restart), and otherwise only changes of status."""
+        seen = f"the operator saw {self.observed_status}" if self.observed_status else "not looked at yet"
+        woken_by = "a callback wakes it" if self.callbacks and wakes_on else "polling only"
+        first = next_check_text(first_check_at, now).replace("next check", "first check")
+        return f"Waiting on {self.describe()} until {moment(self.deadline)} ({seen}; {first}; {woken_by})"
+
+    def announce(self) -> str:
+        """`waiting_text` as the deferring operator can know it (the trigger's own start spreads the
+        first check up to `first_poll_jitter` of an interval earlier)."""
+        now = time.time()
+        wakes_on = bool(self.wake_ids()) and wake.enabled()
+        first_at, _index = first_poll(
+            self.schedule(wakes_on),
+            now,
+            self.observed_at,
+            fresh=settings.get_float("fresh_observation"),
+            jitter=0.0,
+            settled_at=now + settle_seconds(),
+            draw=0.0,
+        )
+        return self.waiting_text(first_at, now, wakes_on)
+
     def _event(self, status_: str, message: str = "", **payload: Any) -> TriggerEvent:
         return TriggerEvent(
             {"status": status_, "message": message, "vendor": self.vendor, **self.job_kwargs(), **payload}
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        self._nudged = asyncio.Event()
-        listener = wake.listener() if self.wake_ids() else None
-        for job_id in self.wake_ids() if listener is not None else ():
-            self._cleanup.append(listener.register(self.vendor, job_id, self._on_wake))
+        wake_ids = self.wake_ids()
+        listener = wake.listener() if wake_ids else None
+        if listener is not None:
+            self._wake_off = [listener.register(self.vendor, job_id, self._on_wake) for job_id in wake_ids]
         try:
             event = await self._wait(self.schedule(listener is not None), listener is not None)
         finally:
@@ -228,30 +273,23 @@ class VendorPollingTrigger(BaseTrigger):
         yield event
 
     async def _wait(self, schedule: PollSchedule, wakes_on: bool) -> TriggerEvent:
-        jitter = min(max(settings.get_float("first_poll_jitter"), 0.0), 1.0)
         now = time.time()
-        index = 0
-        last = PollOutcome(terminal=False, status=self.observed_status or "")
-        fresh = settings.get_float("fresh_observation")
-        if self.observed_at is not None and 0 <= now - self.observed_at < min(fresh, schedule.interval(0)):
-            # the operator just asked: the first poll is one interval after its check, not now. Later
-            # (a triggerer restart) a wake sent meanwhile may be lost, so the trigger looks at start.
-            next_at = self.observed_at + schedule.interval(0) * (1 - jitter * random.random())
-            index = 1
-        else:  # a fresh start without a recent look, or a restart: look soon (spread, so no stampede)
-            next_at = now + min(schedule.interval(0), fresh) * jitter * random.random()
-        seen = f"the operator saw {last.status}" if last.status else "not looked at yet"
-        woken_by = "a callback wakes it" if self.callbacks and wakes_on else "polling only"
-        self.log.info(
-            "Waiting on %s until %s (%s; %s; %s)",
-            self.describe(),
-            moment(self.deadline),
-            seen,
-            next_check_text(next_at, now).replace("next check", "first check"),
-            woken_by,
+        # one first delay, not two: the operator's fresh check and the resume-race settle time
+        # (`core.resume_race`) both only say "not before", so the first look is at the later of the two
+        settled_at = now + settle_seconds()
+        next_at, index = first_poll(
+            schedule,
+            now,
+            self.observed_at,
+            fresh=settings.get_float("fresh_observation"),
+            jitter=settings.get_float("first_poll_jitter"),
+            settled_at=settled_at,
+            draw=random.random(),
         )
+        last = PollOutcome(terminal=False, status=self.observed_status or "")
+        if index == 0:  # a restart or a late start; a fresh deferral was announced by the operator
+            self._info("%s", self.waiting_text(next_at, now, wakes_on))
         errors_in_a_row = 0
-        await asyncio.sleep(settle_seconds())  # let the deferring workload exit first (core.resume_race)
         looked = self.observed_status is not None  # the timeout event names the last status seen
         last_woken = float("-inf")
         while True:
@@ -263,6 +301,10 @@ class VendorPollingTrigger(BaseTrigger):
                     f"still {last.status or 'not finished'} at the deadline ({moment(self.deadline)})",
                     vendor_status=last.status,
                 )
+            if now < settled_at and remaining > 0:
+                # not even a wake or a pushed answer ends the wait before the deferring workload exited
+                await asyncio.sleep(min(settled_at - now, remaining))
+                continue
             if self._woken and time.monotonic() - last_woken < MIN_SECONDS_BETWEEN_WOKEN_LOOKS:
                 # a flood of (forged) wakes costs at most one status call a second
                 gap = MIN_SECONDS_BETWEEN_WOKEN_LOOKS - (time.monotonic() - last_woken)
@@ -271,7 +313,7 @@ class VendorPollingTrigger(BaseTrigger):
             if self._woken:
                 self._woken, mode = False, status.Mode.SINGLE
                 last_woken = time.monotonic()
-                self.log.info("A callback woke the wait on %s: asking %s once", self.describe(), self.vendor)
+                self._info("A callback woke the wait on %s: asking %s once", self.describe(), self.vendor)
             elif self._pushed:
                 self._pushed, mode = False, status.Mode.CACHED
             elif now >= next_at or remaining <= 0:  # the deadline passed before a first look: look once
@@ -290,14 +332,14 @@ class VendorPollingTrigger(BaseTrigger):
                     return self._event(
                         "error", str(error), vendor_code=error.code, http_status=error.status_code
                     )
-                self.log.warning("Polling failed (%d in a row), will poll again: %s", errors_in_a_row, error)
+                self._warning("Polling failed (%d in a row), will poll again: %s", errors_in_a_row, error)
                 outcome = PollOutcome(terminal=False, status=last.status, progress=last.progress)
             if mode is status.Mode.BATCHED:
                 next_at = time.time() + schedule.interval(index)
                 index += 1
             if outcome.terminal:
                 result = "success" if outcome.success else "failed"
-                self.log.info(
+                self._info(
                     "%s is %s: the wait ends (%s)",
                     self.describe(),
                     status_text(outcome.status, outcome.progress),
@@ -305,27 +347,34 @@ class VendorPollingTrigger(BaseTrigger):
                 )
                 return self._event(result, outcome.message, vendor_status=outcome.status, **outcome.payload)
             if (outcome.status, outcome.progress) != (last.status, last.progress):
-                self.log.info(
+                self._info(
                     "%s for %s; %s",
                     status_line(outcome.status, outcome.progress),
                     self.describe(),
                     next_check_text(next_at),
                 )
-            else:
-                self.log.debug("%s still %s; %s", self.describe(), outcome.status, next_check_text(next_at))
             last = outcome
 
-    async def _sleep(self, seconds: float) -> None:
-        """Sleep until `seconds` pass or a wake / pushed observation nudges this wait."""
-        assert self._nudged is not None
-        self._nudged.clear()
+    def _sleep(self, seconds: float) -> asyncio.Future[None]:
+        """A future done when `seconds` pass or a wake / pushed observation interrupts (`_interrupt`).
+
+        Not a coroutine: a sleeping wait keeps one future and one timer handle, no frame of its own."""
+        loop = asyncio.get_running_loop()
+        self._nap = nap = loop.create_future()
         if self._woken or self._pushed:
-            return
-        handle = asyncio.get_running_loop().call_later(max(seconds, 0.0), self._nudged.set)
-        try:
-            await self._nudged.wait()
-        finally:
-            handle.cancel()
+            nap.set_result(None)
+        else:
+            self._nap_timer = loop.call_later(max(seconds, 0.0), self._interrupt)
+        return nap
+
+    def _info(self, message: str, *args: Any) -> None:
+        """Log from a plain method, not from the waiting coroutine: the logging setup walks the stack to
+        name the call site, which keeps a frame object alive for as long as its frame lives (one per
+        wait, for the whole wait, when the coroutine logs itself)."""
+        self.log.info(message, *args)
+
+    def _warning(self, message: str, *args: Any) -> None:
+        self.log.warning(message, *args)
 
     async def on_kill(self) -> None:
         """A user marked the task failed/success or cleared it: stop paying for the vendor job."""

@@ -7,7 +7,7 @@ and `notification_url` (where Rev posts order status notifications).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import IO, Any
 from urllib.parse import quote
@@ -21,6 +21,7 @@ from video_localization.core.errors import VendorError, VendorResponseError
 from video_localization.core.hooks import VendorHook
 from video_localization.core.http import ErrorParser
 from video_localization.core.storage import CHUNK_SIZE, StoredFile, as_storage_path, stream_to_storage
+from video_localization.core.wait.status import split_unchanged
 from video_localization.rev.models import (
     CONTENT_EXTENSIONS,
     INPUT_URN_PREFIX,
@@ -187,21 +188,28 @@ class RevHook(VendorHook):
         response = self.api.request("GET", "/orders", params=params, headers={"Accept": JSON})
         return parse(OrderPage, response.json(), "order list")
 
-    async def alist_orders(self, page: int = 0, only: Collection[str] | None = None) -> OrderPage:
+    async def alist_orders(
+        self, page: int = 0, only: Collection[str] | None = None, held: Mapping[str, Order] | None = None
+    ) -> OrderPage:
         """The async `list_orders` for the triggerer's status loop (`core.wait.status`).
 
         `only`: the order numbers the caller waits on; the other orders of the page are dropped before
         they are parsed (a page holds 25 orders, a status loop wants a few of them).
+        `held`: orders the caller already holds a parsed model for; an entry whose status word is still
+        that model's comes back as the held model, not parsed again (`core.wait.status.split_unchanged`).
         """
         api = await self.aapi()
         response = await api.arequest("GET", "/orders", params={"page": page}, headers={"Accept": JSON})
         raw = response.json()
+        unchanged: list[Order] = []
         if only is not None and isinstance(raw, dict) and isinstance(raw.get("orders"), list):
-            raw = {
-                **raw,
-                "orders": [o for o in raw["orders"] if isinstance(o, dict) and o.get("order_number") in only],
-            }
-        return parse(OrderPage, raw, "order list")
+            orders = [o for o in raw["orders"] if isinstance(o, dict) and o.get("order_number") in only]
+            if held:
+                unchanged, orders = split_unchanged(orders, held, "order_number", lambda o: o.status.value)
+            raw = {**raw, "orders": orders}
+        listing = parse(OrderPage, raw, "order list")
+        listing.orders.extend(unchanged)
+        return listing
 
     def iter_orders(self, client_ref: str | None = None) -> Iterator[Order]:
         page = 0

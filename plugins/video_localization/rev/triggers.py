@@ -11,6 +11,7 @@ begun; a refusal is logged, not raised (the order is then left to finish).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from video_localization.core.errors import VendorError
@@ -43,10 +44,10 @@ def order_outcome(order: Order) -> PollOutcome:
 
 
 async def _list_orders(
-    hook: RevHook, wanted: set[str], watched: set[str], max_pages: int
+    hook: RevHook, wanted: set[str], watched: set[str], max_pages: int, held: Mapping[str, Order]
 ) -> dict[str, Order]:
     async def fetch_page(page: int, interesting: set[str]) -> tuple[list[Order], bool]:
-        listing = await hook.alist_orders(page, only=interesting)
+        listing = await hook.alist_orders(page, only=interesting, held=held)
         more = (page + 1) * listing.results_per_page < listing.total_count
         return listing.orders, more
 

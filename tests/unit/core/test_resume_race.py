@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from video_localization.core import resume_race, triggers
+from video_localization.core import resume_race
 from video_localization.core.triggers import PollOutcome, VendorPollingTrigger
+from video_localization.core.wait.schedule import PollSchedule, first_poll
 
 
 class DoneAtOnce(VendorPollingTrigger):
@@ -39,21 +40,40 @@ def test_the_default_covers_a_deferring_workload_exit() -> None:
     assert resume_race.DEFAULT_SETTLE_SECONDS >= 3
 
 
-def test_the_trigger_settles_before_its_first_poll(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__TRIGGER_SETTLE_SECONDS", "4")
+def test_the_trigger_settles_before_its_first_look_even_when_nudged(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__TRIGGER_SETTLE_SECONDS", "0.5")
     calls: list[str] = []
-
-    async def sleep(seconds: float) -> None:
-        calls.append(f"sleep {seconds:g}")
-
-    monkeypatch.setattr(triggers.asyncio, "sleep", sleep)
     trigger = DoneAtOnce(calls, conn_id="x", deadline=time.time() + 60, poll_interval=1, max_poll_interval=2)
 
-    async def first() -> dict[str, Any]:
-        async for event in trigger.run():
-            return event.payload
-        raise AssertionError("no event")
+    async def first() -> tuple[float, float]:
+        started = time.monotonic()
+        waiting = trigger.run()
+        event = asyncio.ensure_future(waiting.__anext__())
+        await asyncio.sleep(0)
+        trigger._on_push()  # an answer pushed by the shared loop, or a wake: still not before settling
+        trigger._on_wake()
+        assert (await event).payload["status"] == "success"
+        return started, time.monotonic()
 
-    assert asyncio.run(first())["status"] == "success"
-    # (Other sleeps may interleave: a wake scanner another test left running in this process.)
-    assert "poll" in calls and calls.index("sleep 4") < calls.index("poll")
+    started, ended = asyncio.run(first())
+    assert calls == ["poll"]
+    assert ended - started >= 0.5  # a lower bound only: a loaded machine can only make it later
+
+
+def test_the_settle_time_is_a_floor_under_the_first_poll_not_a_second_delay() -> None:
+    every_5s = PollSchedule(5, 1.5, 60)
+    now = 1_000.0
+
+    def first(
+        observed_at: float | None, settle: float, schedule: PollSchedule = every_5s
+    ) -> tuple[float, int]:
+        return first_poll(schedule, now, observed_at, fresh=30, jitter=0.2, settled_at=now + settle, draw=0.0)
+
+    # the operator checked just now: one interval after its check, the settle time within it
+    assert first(observed_at=now, settle=5) == (now + 5, 1)
+    assert first(observed_at=now, settle=3) == (now + 5, 1)
+    # a longer settle time only moves the first poll to its own end, never adds up with the interval
+    assert first(observed_at=now, settle=8) == (now + 8, 1)
+    # no check passed in (or a restart long after it): as soon as the settle time allows
+    assert first(observed_at=None, settle=5) == (now + 5, 0)
+    assert first(observed_at=now - 120, settle=0) == (now, 0)

@@ -60,10 +60,12 @@ def test_due_lookups_of_many_waits_are_answered_by_one_list_call(monkeypatch: py
 
     async def scenario() -> list[str]:
         loop = status.acquire(LISTED, "fake_default")
-        unwatch = [loop.watch(f"j{i}", lambda: None) for i in range(50)]
+        nudge = lambda: None  # noqa: E731
+        for i in range(50):
+            loop.watch(f"j{i}", nudge)
         answers = await asyncio.gather(*(loop.lookup(f"j{i}") for i in range(50)))
-        for undo in unwatch:
-            undo()
+        for i in range(50):
+            loop.unwatch(f"j{i}", nudge)
         status.release(loop)
         return answers
 
@@ -293,3 +295,39 @@ def test_the_default_schedules_meet_the_call_budgets_for_a_30_minute_job() -> No
 def test_a_bad_schedule_names_the_setting_and_the_form(text: str) -> None:
     with pytest.raises(ValueError, match="first"):
         PollSchedule.parse(text, "poll_schedule_rev")
+
+
+def test_a_list_entry_whose_status_did_not_change_is_answered_by_the_held_model() -> None:
+    from video_localization.core.wait.status import split_unchanged
+
+    held = {"a": "running", "b": "running"}
+    entries = [
+        {"id": "a", "status": "running", "anything": "else"},  # unchanged: the held model, not parsed
+        {"id": "b", "status": "done"},  # changed: parsed
+        {"id": "c", "status": "running"},  # never seen: parsed
+    ]
+    unchanged, to_parse = split_unchanged(entries, held, "id", lambda word: word)
+    assert unchanged == ["running"]
+    assert [entry["id"] for entry in to_parse] == ["b", "c"]
+
+
+def test_a_fresh_deferral_is_announced_by_the_operator_and_a_restart_by_the_trigger(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The triggerer, shared by thousands of waits, logs only changes after a fresh deferral; a trigger
+    started without that fresh check (a restart) says what it waits on itself."""
+    VENDOR.jobs.update({"fresh": "done", "restarted": "done"})
+    fresh = trigger("fresh", observed_status="running", observed_at=time.time(), poll_interval=0.2)
+    announced = fresh.announce()  # what the operator logs in its worker before deferring
+    assert announced.startswith("Waiting on fake job_id fresh until ")
+    assert "the operator saw running; first check at " in announced
+    restarted = trigger("restarted", observed_status="running", observed_at=time.time() - 600)
+    lines: dict[str, list[str]] = {"fresh": [], "restarted": []}
+    for waiting in (fresh, restarted):
+        monkeypatch.setattr(
+            waiting, "_info", lambda message, *args, job=waiting.job_id: lines[job].append(message % args)
+        )
+        assert asyncio.run(first_event(waiting))["status"] == "success"
+    assert [line for line in lines["fresh"] if line.startswith("Waiting on")] == []
+    assert lines["fresh"][-1] == "fake job_id fresh is done: the wait ends (success)"
+    assert lines["restarted"][0].startswith("Waiting on fake job_id restarted until ")

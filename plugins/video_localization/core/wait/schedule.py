@@ -62,6 +62,37 @@ def polls_before(schedule: PollSchedule, seconds: float) -> int:
     return calls
 
 
+def first_poll(
+    schedule: PollSchedule,
+    now: float,
+    observed_at: float | None,
+    *,
+    fresh: float,
+    jitter: float,
+    settled_at: float,
+    draw: float,
+) -> tuple[float, int]:
+    """When a starting wait first looks (epoch seconds), and the schedule index of the interval after it.
+
+    - The operator checked the job `observed_at` (less than `fresh` seconds and one interval ago): that
+      check was poll 0, so the first poll is one interval after it, not now (index 1 follows).
+    - Otherwise (no check passed in, or a triggerer restart long after it; a wake sent meanwhile may
+      have been lost): look soon, spread over a share of the first interval so thousands of restarted
+      waits do not ask at once.
+    - Never before `settled_at` (`core.resume_race`: the deferring workload must have exited first).
+      It is a floor under the first poll, not a delay added to it: a trigger waits once, not twice.
+
+    `draw` is a random number in [0, 1) (the caller's, so a test can fix it); `jitter` the share of the
+    interval the spread covers (clamped to [0, 1]).
+    """
+    jitter = min(max(jitter, 0.0), 1.0)
+    if observed_at is not None and 0 <= now - observed_at < min(fresh, schedule.interval(0)):
+        due, index = observed_at + schedule.interval(0) * (1 - jitter * draw), 1
+    else:
+        due, index = now + min(schedule.interval(0), fresh) * jitter * draw, 0
+    return max(due, settled_at), index
+
+
 def configured(key: str, vendor: str) -> PollSchedule | None:
     """The schedule set in conf for `vendor` (`<key>_<vendor>`, then `<key>`); None when unset."""
     text = settings.vendor_value(key, vendor)

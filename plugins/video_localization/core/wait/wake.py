@@ -207,11 +207,17 @@ def _sweep_stale(directory: Path) -> None:
 _listeners: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WakeListener] = weakref.WeakKeyDictionary()
 
 
+def enabled() -> bool:
+    """Whether a wake channel is configured (`wake_channel` is a file or Redis channel, not `none`)."""
+    url = channel_url()
+    return url != "none" and (url == "file" or url.startswith(("file://", "redis://", "rediss://")))
+
+
 def listener() -> WakeListener | None:
     """The running loop's listener for the configured channel; None when wakes are off."""
-    url = channel_url()
-    if url == "none" or not (url == "file" or url.startswith(("file://", "redis://", "rediss://"))):
+    if not enabled():
         return None
+    url = channel_url()
     loop = asyncio.get_running_loop()
     current = _listeners.get(loop)
     if current is None or current.url != url:
