@@ -1,0 +1,150 @@
+"""Deferred vendor waits on the real stack, woken (or not) by the sandbox's signed callbacks.
+
+What `python -m benchmarks stack_wakes` and `tests/integration/test_wake_stack.py` share: a `Stack`
+(the processes `vloc up` starts) whose DAGs folder is `benchmarks/stack_dags` (the `vloc_wait_probe_*`
+DAGs), with two Akool connections to the sandbox: `akool_callbacks`, whose `webhook_url` makes the
+sandbox post its signed webhooks to the api-server's receiver, and `akool_polling`, without one. And
+small clients for what those callers read: the sandbox's counters and step, the Akool jobs' records,
+the probe runs' results.
+
+Every Akool job's stages last `step_seconds` each (queueing 1, processing 2, sandbox/akool/wire.py) and
+are computed when read, so a job created at `create_time` is complete from `create_time + 3 x step`:
+the vendor's completion instant. A long step holds jobs; `set_step` to a tiny one finishes them now.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from video_localization_dev.rest import AirflowRest
+from video_localization_dev.sandbox.akool.wire import PROCESS_STAGES, QUEUE_STAGES, SANDBOX_API_KEY
+from video_localization_dev.sandbox.connections import sandbox_connections
+from video_localization_dev.stack import ADMIN_USER, PROJECT_DIR, Stack
+
+PROBE_DAGS = PROJECT_DIR / "benchmarks" / "stack_dags"
+CALLBACKS_DAG = "vloc_wait_probe_callbacks"
+POLLING_DAG = "vloc_wait_probe_polling"
+CALLBACKS_CONN = "akool_callbacks"
+POLLING_CONN = "akool_polling"
+TASK_ID = "translate"
+#: The sandbox route every Akool status call goes to (the counters' key).
+AKOOL_STATUS_ROUTE = "akool GET /akool/content/video/infobymodelid"
+#: Stages an Akool job spends before its end state.
+AKOOL_STAGES = QUEUE_STAGES + PROCESS_STAGES
+
+
+def webhook_url(stack: Stack, conn_id: str = CALLBACKS_CONN) -> str:
+    """The receiver's Akool route on this stack's api-server, for connection `conn_id`."""
+    return f"{stack.api_url}/vloc-callbacks/akool/{conn_id}"
+
+
+def probe_stack(
+    home: Path,
+    output_dir: Path,
+    *,
+    step_seconds: float,
+    wake_channel: str = "file",
+    settings: dict[str, str] | None = None,
+) -> Stack:
+    """A stack (not started) running the probe DAGs; `settings` are `[video_localization]` keys."""
+    stack = Stack(home=home, output_dir=output_dir, sandbox_step_seconds=step_seconds)
+    akool = json.loads(sandbox_connections(stack.sandbox_url)["AIRFLOW_CONN_AKOOL_DEFAULT"])
+    with_webhook = {**akool, "extra": {**akool.get("extra", {}), "webhook_url": webhook_url(stack)}}
+    stack.extra_env.update(
+        {
+            "AIRFLOW__CORE__DAGS_FOLDER": str(PROBE_DAGS),
+            f"AIRFLOW_CONN_{CALLBACKS_CONN.upper()}": json.dumps(with_webhook),
+            f"AIRFLOW_CONN_{POLLING_CONN.upper()}": json.dumps(akool),
+            "AIRFLOW__VIDEO_LOCALIZATION__WAKE_CHANNEL": wake_channel,
+            # A stack of its own in a shared Redis: its own wake channel name.
+            "AIRFLOW__VIDEO_LOCALIZATION__WAKE_PREFIX": f"vloc-probe-{uuid.uuid4().hex[:8]}",
+            **{
+                f"AIRFLOW__VIDEO_LOCALIZATION__{key.upper()}": value
+                for key, value in (settings or {}).items()
+            },
+        }
+    )
+    return stack
+
+
+@dataclass
+class ProbeClient:
+    """The REST API of a started probe stack, and its sandbox's controls."""
+
+    stack: Stack
+
+    def __post_init__(self) -> None:
+        self.rest = AirflowRest(self.stack.api_url, ADMIN_USER, self.stack.password)
+        self.http = httpx.Client(base_url=self.stack.sandbox_url, timeout=30)
+        for dag_id in (CALLBACKS_DAG, POLLING_DAG):
+            self.rest.wait_for_dag(dag_id, timeout=300)
+            self.rest.unpause(dag_id)
+
+    def close(self) -> None:
+        self.rest.close()
+        self.http.close()
+
+    # -- the sandbox --------------------------------------------------------------------------------
+    def status_calls(self) -> int:
+        """Akool status calls the sandbox has answered so far (operators' and triggers' alike)."""
+        counters = self.http.get("/_sandbox/counters").raise_for_status().json()
+        return int(counters["requests"].get(AKOOL_STATUS_ROUTE, 0))
+
+    def set_step(self, seconds: float) -> None:
+        self.http.post("/_sandbox/step", json={"step_seconds": seconds}).raise_for_status()
+
+    def akool_webhooks(self) -> list[dict[str, Any]]:
+        """The webhooks the sandbox has sent (to the receiver), with the status code each got."""
+        return [sent for sent in self.http.get("/_sandbox/callbacks").raise_for_status().json()]
+
+    def akool_job(self, job_id: str) -> dict[str, Any]:
+        """Akool's record of a job (counted as a status call: read it after the counters)."""
+        answer = self.http.get(
+            "/akool/content/video/infobymodelid",
+            params={"video_model_id": job_id},
+            headers={"x-api-key": SANDBOX_API_KEY},
+        ).raise_for_status()
+        return answer.json()["data"]
+
+    def completed_at(self, job_id: str, step_seconds: float) -> float:
+        """When the job became complete at the vendor (epoch seconds): its create time + 3 steps."""
+        return self.akool_job(job_id)["create_time"] / 1000 + AKOOL_STAGES * step_seconds
+
+    # -- the probe runs -----------------------------------------------------------------------------
+    def trigger(self, dag_id: str, waits: int, language: str = "fr-FR") -> str:
+        conf = {
+            "source_url": f"{self.stack.sandbox_url}/_sandbox/media/sample.mp4",
+            "language": language,
+            "waits": waits,
+        }
+        return self.rest.trigger(dag_id, conf)["dag_run_id"]
+
+    def translate_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        return [ti for ti in self.rest.task_instances(dag_id, run_id) if ti["task_id"] == TASK_ID]
+
+    def job_ids(self, dag_id: str, run_id: str, map_index: int) -> dict[str, str]:
+        """{language: Akool job id} the task pushed before deferring."""
+        return self.rest.xcom(dag_id, run_id, TASK_ID, key="video_model_ids", map_index=map_index)
+
+    def result(self, dag_id: str, run_id: str, map_index: int) -> dict[str, Any]:
+        return self.rest.xcom(dag_id, run_id, TASK_ID, map_index=map_index)
+
+
+def wait_for(what: str, condition: Callable[[], Any], timeout: float, interval: float = 0.5) -> Any:
+    """`condition()`'s first truthy answer, asked every `interval` s; TimeoutError naming `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = condition()
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: not within {timeout:.0f} s")
+        time.sleep(interval)
