@@ -5,27 +5,29 @@ the LocalExecutor; the embedded `file` wake channel) with the `vloc_wait_probe_*
 (`benchmarks/stack_dags`, see `video_localization_dev.wait_probe`), then, one after the other:
 
 1. callbacks on: one run of `vloc_wait_probe_callbacks`, N mapped Akool translations. Each job is
-   created, checked once by its operator, and waited on in the triggerer; the sandbox posts Akool's
-   signed, encrypted webhooks to the api-server's receiver, which verifies them and wakes the trigger
-   through the wake channel; the trigger asks Akool once and resumes the task.
-2. callbacks off: the same on `vloc_wait_probe_polling` (no webhook URL): the triggers poll on the
-   project's default schedule (10 s, x1.5, up to 360 s).
+   created, checked once by its operator, and waited on in the triggerer; the sandbox holds every job
+   queued until the benchmark ends it (at a seeded moment within 60 s after all waits deferred), then
+   posts Akool's signed, encrypted webhooks to the api-server's receiver, which verifies them and wakes
+   the trigger through the wake channel; the trigger asks Akool once and resumes the task.
+2. callbacks off: the same on `vloc_wait_probe_polling` (no webhook URL, the same end moments): the
+   triggers poll on the project's default schedule (10 s, x1.5, up to 360 s).
 
-Measured per wait, from the sandbox's completion instant of the job (its create time + 3 stages: from
-then on a status call answers "completed"; the webhook leaves on the sandbox's next tick, <= 0.5 s
-later, and that lag is counted) to the start of the resumed task's `execute_complete` in the worker
-(`resumed_at`, the first line it runs); and, to show where the time goes, to the moment the scheduler
-queued the resumed task (its `queued_when`). All clocks are this machine's. Also the Akool status calls the
-sandbox answered per job (the operator's check before deferring included) and the load average.
+Measured per wait, from the moment the sandbox ended the job (`POST /akool/_sandbox/finish`: from then
+on a status call answers "completed" and the webhooks are on their way) to the start of the resumed
+task's `execute_complete` in the worker (`resumed_at`, the first line it runs); and, to show where the
+time goes, to the moment the scheduler queued the resumed task (its `queued_when`). All clocks are this
+machine's. Also the Akool status calls the sandbox answered per job (the operator's check before
+deferring included), the webhooks the receiver accepted, and the load average.
 
-`python -m benchmarks stack_wakes [--waits 20] [--step 15]`; part of `make bench` unless
-`VLOC_BENCH_SKIP_STACK=1` (it takes about 5 minutes on 2 loaded cores).
+`python -m benchmarks stack_wakes [--waits 20]`; part of `make bench` unless `VLOC_BENCH_SKIP_STACK=1`
+(about 6 minutes on 2 cores).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import tempfile
 import time
@@ -41,6 +43,10 @@ from video_localization_dev.wait_probe import (
 )
 
 TARGET_P50_SECONDS = 2.0
+#: Each job ends at a seeded moment within this many seconds after all waits deferred (the same moments
+#: in both modes), so polling is measured at every point of its schedule, not at one lucky one.
+RELEASE_WINDOW_SECONDS = 60.0
+SEED = 20261204
 
 
 @dataclass
@@ -62,12 +68,23 @@ class Phase:
         return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
-def run_phase(client: ProbeClient, dag_id: str, name: str, waits: int, step: float) -> Phase:
+def run_phase(client: ProbeClient, dag_id: str, name: str, waits: int) -> Phase:
+    """One run of `dag_id` with `waits` jobs, each finished at its seeded moment; the figures."""
+    client.hold_jobs()
     calls_before = client.status_calls()
     webhooks_before = len(client.akool_webhooks())
     run_id = client.trigger(dag_id, waits)
+    client.wait_deferred(dag_id, run_id, waits, timeout=15 * 60)
+    jobs = {index: next(iter(client.job_ids(dag_id, run_id, index).values())) for index in range(waits)}
+    rng = random.Random(SEED)
+    release = sorted((rng.uniform(0, RELEASE_WINDOW_SECONDS), index) for index in range(waits))
+    start = time.monotonic()
+    completed: dict[int, float] = {}
+    for offset, index in release:
+        time.sleep(max(0.0, start + offset - time.monotonic()))  # pacing the vendor, not waiting on Airflow
+        completed[index] = client.finish_job(jobs[index])
     run = client.rest.wait_for_run(dag_id, run_id, timeout=30 * 60)
-    calls = client.status_calls() - calls_before  # before reading the jobs below (those count too)
+    calls = client.status_calls() - calls_before
     webhooks = client.akool_webhooks()[webhooks_before:]
     load = os.getloadavg()
     if run["state"] != "success":
@@ -80,10 +97,8 @@ def run_phase(client: ProbeClient, dag_id: str, name: str, waits: int, step: flo
     latencies, to_queued = [], []
     for index in range(waits):
         result = client.result(dag_id, run_id, index)
-        (job_id,) = result["video_model_ids"].values()
-        completed = client.completed_at(job_id, step)
-        latencies.append(result["resumed_at"] - completed)
-        to_queued.append(queued[index] - completed)
+        latencies.append(result["resumed_at"] - completed[index])
+        to_queued.append(queued[index] - completed[index])
     return Phase(
         name=name,
         latencies=latencies,
@@ -95,19 +110,25 @@ def run_phase(client: ProbeClient, dag_id: str, name: str, waits: int, step: flo
     )
 
 
-def report(phases: list[Phase], waits: int, step: float) -> None:
+def report(phases: list[Phase], waits: int) -> None:
     print(
         f"stack_wakes: {waits} deferred Akool waits per mode on the native stack (SQLite, LocalExecutor, "
-        f"file wake channel); each job completes {3 * step:g} s after it was created"
+        f"file wake channel); each job held, then ended at a seeded moment 0-{RELEASE_WINDOW_SECONDS:g} s "
+        "after all had deferred"
     )
-    print("  seconds from the vendor job's completion to the resumed task's execute_complete:")
     print(
-        f"  {'':24} {'p50':>6} {'p95':>6} {'max':>6} {'min':>6}  status calls/job  webhooks 200  load 1/5/15"
+        "  seconds from the vendor job's completion to the resumed task's execute_complete "
+        "(queued: to the scheduler queueing it)"
+    )
+    print(
+        f"  {'':24} {'p50':>6} {'p95':>6} {'max':>6} {'min':>6}  {'queued p50/p95':>14}"
+        "  status calls/job  webhooks 200  load 1/5/15"
     )
     for phase in phases:
+        queued = f"{phase.percentile(0.5, phase.to_queued):.2f}/{phase.percentile(0.95, phase.to_queued):.2f}"
         print(
             f"  {phase.name:24} {phase.percentile(0.5):6.2f} {phase.percentile(0.95):6.2f} "
-            f"{max(phase.latencies):6.2f} {min(phase.latencies):6.2f}  "
+            f"{max(phase.latencies):6.2f} {min(phase.latencies):6.2f}  {queued:>14}  "
             f"{phase.status_calls / phase.jobs:16.2f}  {phase.webhooks_ok:12d}  "
             + "/".join(f"{value:.1f}" for value in phase.load)
         )
@@ -121,9 +142,9 @@ def report(phases: list[Phase], waits: int, step: float) -> None:
         )
 
 
-def bench_stack_wakes(waits: int = 20, step: float = 15.0) -> list[Phase]:
+def bench_stack_wakes(waits: int = 20) -> list[Phase]:
     work = Path(tempfile.mkdtemp(prefix="vloc-bench-stack-"))
-    stack = probe_stack(work / "home", work / "output", step_seconds=step)
+    stack = probe_stack(work / "home", work / "output")
     client = None
     try:
         print(f"  starting the stack in {work} (load average {os.getloadavg()[0]:.1f}) ...", flush=True)
@@ -132,10 +153,10 @@ def bench_stack_wakes(waits: int = 20, step: float = 15.0) -> list[Phase]:
         client = ProbeClient(stack)
         print(f"  stack up in {time.monotonic() - started:.0f} s", flush=True)
         phases = [
-            run_phase(client, CALLBACKS_DAG, "callbacks on (wakes)", waits, step),
-            run_phase(client, POLLING_DAG, "callbacks off (polling)", waits, step),
+            run_phase(client, CALLBACKS_DAG, "callbacks on (wakes)", waits),
+            run_phase(client, POLLING_DAG, "callbacks off (polling)", waits),
         ]
-        report(phases, waits, step)
+        report(phases, waits)
         return phases
     finally:
         if client is not None:
@@ -149,9 +170,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--waits", type=int, default=20, help="deferred waits per mode (>= 20 for the figure)"
     )
-    parser.add_argument("--step", type=float, default=15.0, help="sandbox stage seconds (a job lasts 3)")
     options = parser.parse_args(argv)
-    bench_stack_wakes(options.waits, options.step)
+    bench_stack_wakes(options.waits)
 
 
 if __name__ == "__main__":

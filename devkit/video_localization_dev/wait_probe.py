@@ -7,9 +7,9 @@ sandbox post its signed webhooks to the api-server's receiver, and `akool_pollin
 small clients for what those callers read: the sandbox's counters and step, the Akool jobs' records,
 the probe runs' results.
 
-Every Akool job's stages last `step_seconds` each (queueing 1, processing 2, sandbox/akool/wire.py) and
-are computed when read, so a job created at `create_time` is complete from `create_time + 3 x step`:
-the vendor's completion instant. A long step holds jobs; `set_step` to a tiny one finishes them now.
+The callers decide when each vendor job ends: the sandbox's stages (each `step_seconds` long, computed
+when read) are set to an hour, which holds every Akool job queued, and `finish_job` ends one job now (the
+sandbox then sends its webhooks) and answers that moment: the vendor's completion instant.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from video_localization_dev.rest import AirflowRest
-from video_localization_dev.sandbox.akool.wire import PROCESS_STAGES, QUEUE_STAGES, SANDBOX_API_KEY
+from video_localization_dev.sandbox.akool.wire import COMPLETED as AKOOL_COMPLETED
 from video_localization_dev.sandbox.connections import sandbox_connections
 from video_localization_dev.stack import ADMIN_USER, PROJECT_DIR, Stack
 
@@ -37,8 +37,8 @@ POLLING_CONN = "akool_polling"
 TASK_ID = "translate"
 #: The sandbox route every Akool status call goes to (the counters' key).
 AKOOL_STATUS_ROUTE = "akool GET /akool/content/video/infobymodelid"
-#: Stages an Akool job spends before its end state.
-AKOOL_STAGES = QUEUE_STAGES + PROCESS_STAGES
+#: A sandbox stage while jobs are held: an hour.
+HOLD_STEP_SECONDS = 3600.0
 
 
 def webhook_url(stack: Stack, conn_id: str = CALLBACKS_CONN) -> str:
@@ -50,7 +50,7 @@ def probe_stack(
     home: Path,
     output_dir: Path,
     *,
-    step_seconds: float,
+    step_seconds: float = HOLD_STEP_SECONDS,
     wake_channel: str = "file",
     settings: dict[str, str] | None = None,
 ) -> Stack:
@@ -98,25 +98,21 @@ class ProbeClient:
         counters = self.http.get("/_sandbox/counters").raise_for_status().json()
         return int(counters["requests"].get(AKOOL_STATUS_ROUTE, 0))
 
-    def set_step(self, seconds: float) -> None:
-        self.http.post("/_sandbox/step", json={"step_seconds": seconds}).raise_for_status()
-
     def akool_webhooks(self) -> list[dict[str, Any]]:
         """The webhooks the sandbox has sent (to the receiver), with the status code each got."""
         return [sent for sent in self.http.get("/_sandbox/callbacks").raise_for_status().json()]
 
-    def akool_job(self, job_id: str) -> dict[str, Any]:
-        """Akool's record of a job (counted as a status call: read it after the counters)."""
-        answer = self.http.get(
-            "/akool/content/video/infobymodelid",
-            params={"video_model_id": job_id},
-            headers={"x-api-key": SANDBOX_API_KEY},
-        ).raise_for_status()
-        return answer.json()["data"]
+    def hold_jobs(self) -> None:
+        """From now on every vendor job stays where it is (for an hour) unless `finish_job` ends it."""
+        self.http.post("/_sandbox/step", json={"step_seconds": HOLD_STEP_SECONDS}).raise_for_status()
 
-    def completed_at(self, job_id: str, step_seconds: float) -> float:
-        """When the job became complete at the vendor (epoch seconds): its create time + 3 steps."""
-        return self.akool_job(job_id)["create_time"] / 1000 + AKOOL_STAGES * step_seconds
+    def finish_job(self, job_id: str) -> float:
+        """End an Akool job now (completed; its webhooks leave at once); answers when (epoch seconds)."""
+        answer = self.http.post("/akool/_sandbox/finish", json={"video_model_id": job_id}).raise_for_status()
+        data = answer.json()
+        if data.get("code") != 1000 or data["data"]["video_status"] != AKOOL_COMPLETED:
+            raise RuntimeError(f"the sandbox did not complete Akool job {job_id}: {data}")
+        return float(data["data"]["finished_at"])
 
     # -- the probe runs -----------------------------------------------------------------------------
     def trigger(self, dag_id: str, waits: int, language: str = "fr-FR") -> str:
@@ -128,7 +124,21 @@ class ProbeClient:
         return self.rest.trigger(dag_id, conf)["dag_run_id"]
 
     def translate_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-        return [ti for ti in self.rest.task_instances(dag_id, run_id) if ti["task_id"] == TASK_ID]
+        """The run's mapped `translate` instances (none before the mapping is known); fails on a failure."""
+        instances = [ti for ti in self.rest.task_instances(dag_id, run_id) if ti["task_id"] == TASK_ID]
+        if any(ti["state"] in ("failed", "upstream_failed") for ti in instances):
+            raise RuntimeError(f"a probe task of {dag_id} run {run_id} failed: {instances}")
+        return [ti for ti in instances if ti["map_index"] >= 0]
+
+    def wait_deferred(self, dag_id: str, run_id: str, waits: int, timeout: float) -> list[dict[str, Any]]:
+        """Until all `waits` mapped instances are deferred (their jobs created, checked once, held)."""
+
+        def deferred() -> list[dict[str, Any]] | None:
+            instances = self.translate_instances(dag_id, run_id)
+            done = [ti for ti in instances if ti["state"] == "deferred"]
+            return instances if len(done) == waits else None
+
+        return wait_for(f"{waits} deferred waits", deferred, timeout, interval=1)
 
     def job_ids(self, dag_id: str, run_id: str, map_index: int) -> dict[str, str]:
         """{language: Akool job id} the task pushed before deferring."""

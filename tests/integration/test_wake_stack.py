@@ -7,11 +7,11 @@ sandbox post Akool's signed, encrypted webhooks to the real api-server's receive
 embedded `file` one, and Redis pub/sub (the distributed topology's; skipped without Redis at
 127.0.0.1:6379 unless CI=true, where it fails).
 
-Nothing depends on timing luck: the sandbox's processing step is an hour, so a job stays queued until a
-test shortens the step (stages are computed when read: the job is complete at once and the sandbox
-sends its webhooks); every poll schedule is ten hours and the operator's check counts as fresh, so
-within the tests' deadlines only a wake can make the trigger ask Akool, and only Akool's answer can
-resume the task. Conditions are waited on with generous deadlines, never slept on.
+Nothing depends on timing luck: the sandbox's processing step is an hour, so a job stays queued until
+a test ends it (`POST /akool/_sandbox/finish`: complete at once, and the sandbox sends its webhooks);
+every poll schedule is ten hours and the operator's check counts as fresh, so within the tests'
+deadlines only a wake can make the trigger ask Akool, and only Akool's answer can resume the task.
+Conditions are waited on with generous deadlines, never slept on.
 """
 
 from __future__ import annotations
@@ -36,10 +36,6 @@ from video_localization_dev.wait_probe import CALLBACKS_DAG, ProbeClient, probe_
 pytestmark = pytest.mark.integration
 
 REDIS = ("127.0.0.1", 6379)
-#: A sandbox stage while a test holds its job: the job stays queued for an hour.
-HOLD_STEP = 3600.0
-#: A stage once a test lets its job finish: complete at the next read (or the sandbox's next tick).
-FINISH_STEP = 0.001
 #: Ten hours between polls: within a test only a wake makes a trigger ask the vendor.
 NO_POLLS = "36000,1,36000"
 LANGUAGE = "fr-FR"
@@ -63,7 +59,6 @@ def probe(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     stack = probe_stack(
         tmp_path_factory.mktemp(f"home-{request.param}"),
         tmp_path_factory.mktemp("output"),
-        step_seconds=HOLD_STEP,
         wake_channel=channel,
         settings={
             "poll_schedule": NO_POLLS,
@@ -87,17 +82,14 @@ class DeferredWait:
 
     def __init__(self, probe: ProbeClient) -> None:
         self.probe = probe
-        probe.set_step(HOLD_STEP)
+        probe.hold_jobs()
         self.run_id = probe.trigger(CALLBACKS_DAG, waits=1, language=LANGUAGE)
-        wait_for("the task deferred", lambda: self._state() == "deferred", STEP_SECONDS, interval=1)
+        probe.wait_deferred(CALLBACKS_DAG, self.run_id, 1, STEP_SECONDS)
         self.job_id = probe.job_ids(CALLBACKS_DAG, self.run_id, 0)[LANGUAGE]
         self.wait_until_listening()
 
-    def _state(self) -> str | None:
-        instances = self.probe.translate_instances(CALLBACKS_DAG, self.run_id)
-        if any(ti["state"] in ("failed", "upstream_failed") for ti in instances):
-            raise AssertionError(f"the probe task failed: {instances}")
-        return instances[0]["state"] if instances else None
+    def state(self) -> str:
+        return self.probe.translate_instances(CALLBACKS_DAG, self.run_id)[0]["state"]
 
     def _ended_run(self) -> dict | None:
         run = self.probe.rest.dag_run(CALLBACKS_DAG, self.run_id)
@@ -120,12 +112,9 @@ class DeferredWait:
             )
 
     def finish_and_wait_for_success(self) -> dict:
-        """Let the vendor finish the job (the sandbox then sends its webhooks); the run must succeed."""
-        self.probe.set_step(FINISH_STEP)
-        try:
-            run = wait_for("the run ended", self._ended_run, STEP_SECONDS, interval=1)
-        finally:
-            self.probe.set_step(HOLD_STEP)
+        """Akool ends the job now (the sandbox then sends its webhooks); the run must succeed."""
+        self.probe.finish_job(self.job_id)
+        run = wait_for("the run ended", self._ended_run, STEP_SECONDS, interval=1)
         assert run["state"] == "success", self.probe.translate_instances(CALLBACKS_DAG, self.run_id)
         return self.probe.result(CALLBACKS_DAG, self.run_id, 0)
 
@@ -178,7 +167,7 @@ def test_a_forged_wake_costs_one_status_call_and_resumes_nothing(probe: ProbeCli
     assert second.status_code == 200, second.text
     wait_for("the second woken look", lambda: probe.status_calls() >= calls_before + 2, STEP_SECONDS)
     assert probe.status_calls() == calls_before + 2  # one call per believed wake, none for the refused one
-    assert waiting._state() == "deferred"
+    assert waiting.state() == "deferred"
 
     result = waiting.finish_and_wait_for_success()
     assert result["statuses"] == {LANGUAGE: "completed"}
