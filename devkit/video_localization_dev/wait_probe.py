@@ -4,8 +4,8 @@ What `python -m benchmarks stack_wakes` and `tests/integration/test_wake_stack.p
 (the processes `vloc up` starts) whose DAGs folder is `benchmarks/stack_dags` (the `vloc_wait_probe_*`
 DAGs), with two Akool connections to the sandbox: `akool_callbacks`, whose `webhook_url` makes the
 sandbox post its signed webhooks to the api-server's receiver, and `akool_polling`, without one. And
-small clients for what those callers read: the sandbox's counters and step, the Akool jobs' records,
-the probe runs' results.
+a small client for what those callers do: trigger probe runs and read their results, hold and end the
+sandbox's jobs, read its counters and the webhooks it sent.
 
 The callers decide when each vendor job ends: the sandbox's stages (each `step_seconds` long, computed
 when read) are set to an hour, which holds every Akool job queued, and `finish_job` ends one job now (the
@@ -50,12 +50,12 @@ def probe_stack(
     home: Path,
     output_dir: Path,
     *,
-    step_seconds: float = HOLD_STEP_SECONDS,
     wake_channel: str = "file",
     settings: dict[str, str] | None = None,
 ) -> Stack:
-    """A stack (not started) running the probe DAGs; `settings` are `[video_localization]` keys."""
-    stack = Stack(home=home, output_dir=output_dir, sandbox_step_seconds=step_seconds)
+    """A stack (not started) running the probe DAGs, its sandbox holding every job; `settings` are
+    `[video_localization]` keys."""
+    stack = Stack(home=home, output_dir=output_dir, sandbox_step_seconds=HOLD_STEP_SECONDS)
     akool = json.loads(sandbox_connections(stack.sandbox_url)["AIRFLOW_CONN_AKOOL_DEFAULT"])
     with_webhook = {**akool, "extra": {**akool.get("extra", {}), "webhook_url": webhook_url(stack)}}
     stack.extra_env.update(
@@ -100,7 +100,7 @@ class ProbeClient:
 
     def akool_webhooks(self) -> list[dict[str, Any]]:
         """The webhooks the sandbox has sent (to the receiver), with the status code each got."""
-        return [sent for sent in self.http.get("/_sandbox/callbacks").raise_for_status().json()]
+        return self.http.get("/_sandbox/callbacks").raise_for_status().json()
 
     def hold_jobs(self) -> None:
         """From now on every vendor job stays where it is (for an hour) unless `finish_job` ends it."""
