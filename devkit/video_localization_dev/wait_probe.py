@@ -37,6 +37,8 @@ POLLING_CONN = "akool_polling"
 TASK_ID = "translate"
 #: The sandbox route every Akool status call goes to (the counters' key).
 AKOOL_STATUS_ROUTE = "akool GET /akool/content/video/infobymodelid"
+#: Seconds a REST or sandbox request may take before it fails.
+REST_TIMEOUT = 120.0
 #: A sandbox stage while jobs are held: an hour.
 HOLD_STEP_SECONDS = 3600.0
 
@@ -82,8 +84,9 @@ class ProbeClient:
     stack: Stack
 
     def __post_init__(self) -> None:
-        self.rest = AirflowRest(self.stack.api_url, ADMIN_USER, self.stack.password)
-        self.http = httpx.Client(base_url=self.stack.sandbox_url, timeout=30)
+        # Generous: on 2 cores at load 20+ the api-server on SQLite has taken over 30 s to answer a read.
+        self.rest = AirflowRest(self.stack.api_url, ADMIN_USER, self.stack.password, timeout=REST_TIMEOUT)
+        self.http = httpx.Client(base_url=self.stack.sandbox_url, timeout=REST_TIMEOUT)
         for dag_id in (CALLBACKS_DAG, POLLING_DAG):
             self.rest.wait_for_dag(dag_id, timeout=300)
             self.rest.unpause(dag_id)
@@ -149,12 +152,19 @@ class ProbeClient:
 
 
 def wait_for(what: str, condition: Callable[[], Any], timeout: float, interval: float = 0.5) -> Any:
-    """`condition()`'s first truthy answer, asked every `interval` s; TimeoutError naming `what`."""
+    """`condition()`'s first truthy answer, asked every `interval` s; TimeoutError naming `what`.
+
+    A request that timed out is asked again (a loaded api-server is slow, not wrong) until the deadline."""
     deadline = time.monotonic() + timeout
     while True:
-        answer = condition()
+        try:
+            answer = condition()
+        except httpx.TimeoutException as slow:
+            answer, last = None, slow
+        else:
+            last = None
         if answer:
             return answer
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}: not within {timeout:.0f} s")
+            raise TimeoutError(f"{what}: not within {timeout:.0f} s") from last
         time.sleep(interval)
