@@ -146,6 +146,7 @@ def bench_stack_wakes(waits: int = 20) -> list[Phase]:
     work = Path(tempfile.mkdtemp(prefix="vloc-bench-stack-"))
     stack = probe_stack(work / "home", work / "output")
     client = None
+    keep = False
     try:
         print(f"  starting the stack in {work} (load average {os.getloadavg()[0]:.1f}) ...", flush=True)
         started = time.monotonic()
@@ -158,11 +159,16 @@ def bench_stack_wakes(waits: int = 20) -> list[Phase]:
         ]
         report(phases, waits)
         return phases
+    except BaseException:
+        keep = True
+        print(f"  the stack's folder is kept for its logs: {work}", flush=True)
+        raise
     finally:
         if client is not None:
             client.close()
         stack.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
