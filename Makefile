@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: $(STAMP)  ## measured figures, side by side (not timed tests): memory, polling, waits, trust, download, parse
+bench: $(STAMP)  ## measured figures, side by side (not timed tests): memory, polling, waits, trust, download, parse, stack_wakes
 	$(VENV)/bin/python -m benchmarks
 
 bench-fanout: $(STAMP)  ## one video x 20 languages x 4 caption formats on the stack (minutes)

@@ -14,10 +14,13 @@ measured and the ratio, and the numbers go into the closing notes.
 4. Download throughput (`benchmarks/download.py`): `curl -o` against `stream_to_storage`, 1 GiB into
    /dev/shm on loopback, and peak RSS growth for 2 GiB.
 5. DAG parse (`benchmarks/parse.py`): each DAG file against a trivial one-task DAG, cold, fresh process.
+6. Wakes on the running stack (`benchmarks/stack_wakes.py`): vendor job completes -> deferred task
+   resumed, 20 waits with callbacks (signed webhooks -> api-server -> wake channel -> triggerer) and 20
+   polling only, on the processes `vloc up` starts. `VLOC_BENCH_SKIP_STACK=1` skips it (about 5 minutes).
 
 `python -m benchmarks` runs them all (what `make bench` runs), with the trust checks (`benchmarks/trust.py`);
 `python -m benchmarks NAME [options]` runs one: `memory`, `polling`, `waits`, `trust`, `download`, `parse`,
-or `fanout` (`benchmarks/fanout.py`: one video x 20 languages
+`stack_wakes`, or `fanout` (`benchmarks/fanout.py`: one video x 20 languages
 x 4 caption formats on the running stack; minutes, so not part of `make bench`; `make bench-fanout`).
 """
 
@@ -148,7 +151,7 @@ def bench_on_sandbox(memory: bool = True, polling: bool = True) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-BENCHMARKS = ("memory", "polling", "waits", "trust", "download", "parse")
+BENCHMARKS = ("memory", "polling", "waits", "trust", "download", "parse", "stack_wakes")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -165,6 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size-mib", type=int, default=1024, help="download: file size for throughput")
     parser.add_argument("--rss-size-mib", type=int, default=2048, help="download: file size for peak RSS")
     parser.add_argument("--repeat", type=int, default=5, help="download and parse: runs per figure")
+    parser.add_argument("--waits", type=int, default=20, help="stack_wakes: deferred waits per mode")
     options = parser.parse_args(args)
     if name != "all" and name not in BENCHMARKS:
         parser.error(f"unknown benchmark {name!r}: {', '.join(BENCHMARKS)}, fanout")
@@ -187,6 +191,11 @@ def main(argv: list[str] | None = None) -> None:
         print()
     if name in {"all", "parse"}:
         parse.bench_parse(options.repeat)
+        print()
+    if name == "stack_wakes" or (name == "all" and os.environ.get("VLOC_BENCH_SKIP_STACK") != "1"):
+        from benchmarks.stack_wakes import bench_stack_wakes
+
+        bench_stack_wakes(options.waits)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Each vendor lives under its own prefix (`/panjaya`, `/akool`, `/rev`, `/cdnvideo`, `/blendvision`), so a
 connection's host is simply `http://127.0.0.1:<port>/<vendor>`. `/_sandbox` holds the test controls:
-counters, injected faults, reset, sample media and the list of webhooks sent.
+counters, injected faults, reset, the processing step, sample media and the list of webhooks sent.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.state import (
@@ -26,6 +26,10 @@ from video_localization_dev.sandbox.state import (
 
 # Vendor emulator modules; each exposes `register(app: FastAPI, sandbox: Sandbox) -> None`.
 VENDOR_MODULES = ("panjaya", "akool", "rev", "cdnvideo", "blendvision")
+
+
+class StepRequest(BaseModel):
+    step_seconds: float = Field(gt=0)
 
 
 class FaultRequest(BaseModel):
@@ -53,6 +57,14 @@ def _control_router(sandbox: Sandbox) -> APIRouter:
     def reset() -> dict:
         sandbox.reset()
         return {"reset": True}
+
+    @router.post("/step")
+    def step(request: StepRequest) -> dict:
+        """Change how long a processing stage lasts, from now on. Stages are computed when read, so a
+        long step holds every job where it is and a tiny one finishes them: a test decides when."""
+        with sandbox.lock:
+            sandbox.settings.step_seconds = request.step_seconds
+        return {"step_seconds": request.step_seconds}
 
     @router.post("/faults")
     def add_fault(fault: FaultRequest) -> dict:

@@ -591,6 +591,24 @@ def test_a_job_that_jumps_two_states_still_announces_each(
     assert [decrypt(body["dataEncrypt"])["status"] for body in receiver.wait_for(2)] == [2, 3]
 
 
+def test_a_held_job_ends_when_finished_and_announces_it(
+    sandbox: RunningSandbox, auth: dict, receiver: Receiver
+) -> None:
+    held = HTTP.post(f"{sandbox.url}/_sandbox/step", json={"step_seconds": 3600})
+    assert held.json() == {"step_seconds": 3600}
+    job_id = create(sandbox, auth, webhookUrl=receiver.url)["data"]["_id"]
+    assert info(sandbox, auth, job_id)["data"]["video_status"] == 1  # an hour per stage: still queued
+    before = time.time()
+    finished = HTTP.post(f"{base(sandbox)}/_sandbox/finish", json={"video_model_id": job_id}).json()
+    assert finished["code"] == 1000 and finished["data"]["video_status"] == 3
+    assert before <= finished["data"]["finished_at"] <= time.time()
+    assert info(sandbox, auth, job_id)["data"]["video_status"] == 3
+    assert [decrypt(body["dataEncrypt"])["status"] for body in receiver.wait_for(2)] == [2, 3]
+    unknown = HTTP.post(f"{base(sandbox)}/_sandbox/finish", json={"video_model_id": "nope"}).json()
+    assert unknown["code"] != 1000
+    assert HTTP.post(f"{sandbox.url}/_sandbox/step", json={"step_seconds": 0}).status_code == 422
+
+
 def test_webhook_is_retried_until_the_receiver_answers_200(sandbox: RunningSandbox, auth: dict) -> None:
     receiver = Receiver(fail_first=1)
     try:

@@ -14,6 +14,9 @@ Sandbox controls (not Akool's API, no auth):
   (reach 1207 with a small file) or the 7-day result-link lifetime; `null` restores; reset restores.
 - `POST /akool/_sandbox/busy` `{"times": N, "code": 1201|1205}`: the next N otherwise valid creates answer
   that "try again later" code and create nothing.
+- `POST /akool/_sandbox/finish` `{"video_model_id": ...}`: the job ends now (its webhooks are sent) and the
+  answer says when (`finished_at`, epoch seconds); with a long `POST /_sandbox/step` a caller decides when
+  each job ends.
 
 Inferred (each one constant; see `wire.py` unless noted):
 - `BAD_CREDENTIALS_CODE` = 1101 for getToken with a wrong clientId/clientSecret.

@@ -3,7 +3,8 @@
 Vendor endpoints: `POST /getToken`, `GET /language/list`, `POST /content/video/createbytranslate`,
 `GET /content/video/infobymodelid`, plus the result "CDN" (`GET /cdn/{_id}/{file}`, signed links).
 Sandbox controls (not Akool's): `POST /_sandbox/expire-tokens`, `GET|POST /_sandbox/limits`,
-`POST /_sandbox/busy`, and `GET /_sandbox/icons/{file}` (the language list's flag icons).
+`POST /_sandbox/busy`, `POST /_sandbox/finish` (end a job now), and `GET /_sandbox/icons/{file}` (the
+language list's flag icons).
 """
 
 from __future__ import annotations
@@ -356,6 +357,17 @@ def _control_router(store: AkoolStore) -> APIRouter:
         store.busy.times = times
         store.busy.code = code
         return JSONResponse(_ok({"times": times, "code": code}))
+
+    @router.post("/finish")
+    async def finish(request: Request) -> Response:
+        """End a job now (completed, or failed for a source without speech), webhooks included; with a
+        long `step_seconds` this lets a caller decide when each job ends. Answers when it ended."""
+        body = await _json_object(request)
+        finished = store.finish(str(body.get("video_model_id", "")))
+        if finished is None:
+            return JSONResponse({"code": NOT_FOUND, "msg": "no such job"})
+        job, finished_at = finished
+        return JSONResponse(_ok({"_id": job.id, "video_status": job.status, "finished_at": finished_at}))
 
     @router.get("/icons/{file_name}")
     def icon(file_name: str) -> Response:

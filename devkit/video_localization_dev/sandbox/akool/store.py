@@ -235,6 +235,19 @@ class AkoolStore:
         if bodies:
             self._deliver_in_order(job, bodies)
 
+    def finish(self, job_id: str) -> tuple[Job, float] | None:
+        """Move a job's timeline back so that it ends now (a test or benchmark decides when), and send
+        its webhooks; answers the job and the wall-clock moment it ended, or None for an unknown id."""
+        with self.sandbox.lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                return None
+            lasts = (QUEUE_STAGES + PROCESS_STAGES) * self.sandbox.settings.step_seconds
+            job.started_at = min(job.started_at, time.monotonic() - lasts)
+            finished_at = time.time()
+            self.advance(job)  # under the lock: no read sees the job between "ended" and its end state
+        return job, finished_at
+
     def _deliver_in_order(self, job: Job, bodies: list[dict[str, Any]]) -> None:
         """Send a job's webhooks one after another, after any still being sent."""
         previous = job.delivery
