@@ -22,17 +22,6 @@ from video_localization_dev.media import media_dir
 #: A plan checks that every connection it will use exists: the vendors' on the sandbox.
 pytestmark = pytest.mark.usefixtures("vendor_connections")
 
-DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
-
-
-@pytest.fixture
-def localize_dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS_DIR / "localize_video.py"))
-    assert not bag.import_errors, bag.import_errors
-    return bag.get_dag("localize_video")
-
 
 def _states(dag_run) -> dict[tuple[str, int], str]:
     return {(ti.task_id, ti.map_index): ti.state for ti in dag_run.get_task_instances()}

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import httpx
 import pytest
 
 from video_localization.core.http import RetryPolicy
@@ -166,6 +167,15 @@ class PanjayaObjects(VendorSandboxCounters):
                 return self.hook.upload_asset(asset_options, video, media)
             with (media_dir() / background).open("rb") as background_file:
                 return self.hook.upload_asset(asset_options, video, media, background_file, background)
+
+    def omit_inferred_fields(self, omit: bool = True) -> None:
+        """Make the sandbox answer without the fields the client only guesses (`locale`, `name`)."""
+        response = httpx.post(
+            f"{self.sandbox.vendor_url('panjaya')}/_sandbox/omit-inferred-fields",
+            json={"omit": omit},
+            timeout=5,
+        )
+        response.raise_for_status()
 
     def wait_asset(self, asset_id: str, timeout: float = 10.0) -> Asset:
         """The asset once Failed, or Ready with every language's first version prepared."""
