@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -29,7 +30,7 @@ from video_localization.panjaya.models import (
     VersionStatus,
 )
 from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.server import RunningSandbox
+from video_localization_dev.sandbox.server import RunningSandbox, free_port
 
 SANDBOX_PANJAYA_KEY = "sandbox-key"
 #: Retries in milliseconds, so tests that provoke them stay fast (a vendor's Retry-After still wins).
@@ -89,6 +90,28 @@ def panjaya_connection_json(sandbox: RunningSandbox, pem: str, key: str = SANDBO
             "extra": {"callback_public_key": pem},
         }
     )
+
+
+@contextmanager
+def serve_app(app: Any, name: str = "test-app") -> Iterator[str]:
+    """Serve an ASGI `app` with uvicorn from a thread on a free loopback port; answers its base URL."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), f"{name} did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def wait_until(

@@ -7,8 +7,6 @@ person through Airflow's human-in-the-loop decision (resubmit / here is the job 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -16,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from airflow.providers.standard.triggers.temporal import DateTimeTrigger
 from airflow.sdk.exceptions import AirflowFailException, TaskAwaitingInput, TaskDeferred
 from fastapi import FastAPI
@@ -34,7 +31,8 @@ from video_localization.callbacks.app import create_callback_app
 from video_localization.callbacks.ledger import REFERENCE_PARAM, MemoryLedger, reference_from, with_reference
 from video_localization.core.errors import VendorError
 from video_localization_dev.sandbox.akool.wire import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-from video_localization_dev.sandbox.server import RunningSandbox, free_port
+from video_localization_dev.sandbox.server import RunningSandbox
+from vloc_test_support import serve_app
 
 ContextFactory = Callable[..., dict[str, Any]]
 
@@ -224,19 +222,8 @@ def receiver(ledger: MemoryLedger) -> Iterator[str]:
     app: FastAPI = create_callback_app(
         akool_credentials=lambda _conn: (SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET), ledger=ledger
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="akool-ledger-receiver", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the receiver did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/akool/akool_default"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_app(app, "akool-ledger-receiver") as base_url:
+        yield f"{base_url}/akool/akool_default"
 
 
 def test_akools_webhook_names_the_job_of_a_lost_answer(
