@@ -14,6 +14,7 @@ import httpx
 
 from video_localization.akool.hook import AkoolHook, clear_caches
 from video_localization.akool.models import CreateAnswer, TranslationRequest, VideoJob, VideoStatus
+from video_localization.akool.operators import AkoolTranslateVideoOperator
 from video_localization_dev.sandbox.akool.wire import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FAST_RETRY, VendorSandboxCounters, wait_until
@@ -92,6 +93,21 @@ class AkoolObjects(VendorSandboxCounters):
 
 def fast_hook(conn_id: str | None = None) -> AkoolHook:
     return AkoolHook(conn_id, retry=FAST_RETRY)
+
+
+def translate_operator(akool: AkoolObjects, **overrides: Any) -> AkoolTranslateVideoOperator:
+    """A quick (non-deferrable, 50 ms polls) translation of the sample from en-US into fr-FR by default."""
+    arguments: dict[str, Any] = {
+        "task_id": "translate",
+        "source_url": akool.media_url(),
+        "source_locale": "en-US",
+        "target_locales": ["fr-FR"],
+        **QUICK,
+    }
+    arguments.update(overrides)
+    operator = AkoolTranslateVideoOperator(**arguments)
+    operator.__dict__["hook"] = fast_hook()  # retries in milliseconds (the cached_property's slot)
+    return operator
 
 
 def akool_objects(sandbox: RunningSandbox, monkeypatch: Any) -> Iterator[AkoolObjects]:

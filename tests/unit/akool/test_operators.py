@@ -22,11 +22,11 @@ from airflow.sdk.exceptions import AirflowException, TaskDeferred
 from akool_test_support import (
     CREATE_ROUTE,
     LANGUAGES_ROUTE,
-    QUICK,
     AkoolObjects,
     control,
     fast_hook,
 )
+from akool_test_support import translate_operator as translate
 from video_localization.akool.models import VideoJob, VideoStatus
 from video_localization.akool.operators import (
     VIDEO_MODEL_IDS_XCOM_KEY,
@@ -55,20 +55,6 @@ from vloc_test_support import FakeTaskInstance, MemoryStateStore
 
 ContextFactory = Callable[..., dict[str, Any]]
 SAMPLE = media_dir() / "sample.mp4"
-
-
-def translate(akool: AkoolObjects, **overrides: Any) -> AkoolTranslateVideoOperator:
-    arguments: dict[str, Any] = {
-        "task_id": "translate",
-        "source_url": akool.media_url(),
-        "source_locale": "en-US",
-        "target_locales": ["fr-FR"],
-        **QUICK,
-    }
-    arguments.update(overrides)
-    operator = AkoolTranslateVideoOperator(**arguments)
-    operator.__dict__["hook"] = fast_hook()  # retries in milliseconds (the cached_property's slot)
-    return operator
 
 
 # -- bad input never reaches Akool --------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from airflow.providers.standard.triggers.temporal import DateTimeTrigger
 from airflow.sdk.exceptions import AirflowFailException, TaskAwaitingInput, TaskDeferred
 from fastapi import FastAPI
 
-from akool_test_support import CREATE_ROUTE, QUICK, AkoolObjects, akool_objects, fast_hook
+from akool_test_support import CREATE_ROUTE, AkoolObjects, akool_objects, translate_operator
 from video_localization.akool import decision
 from video_localization.akool.operators import AkoolTranslateVideoOperator
 from video_localization.akool.submission import (
@@ -70,16 +70,8 @@ class WatchedLedger(MemoryLedger):
 
 
 def translate(akool: AkoolObjects, ledger: MemoryLedger | None = None, **overrides: Any) -> Any:
-    arguments: dict[str, Any] = {
-        "task_id": "translate",
-        "source_url": akool.media_url(),
-        "source_locale": "en-US",
-        "target_locales": ["fr-FR"],
-        **QUICK,
-    }
-    arguments.update(overrides)
-    operator = AkoolTranslateVideoOperator(**arguments)
-    operator.__dict__["hook"] = fast_hook()
+    """`translate_operator` whose callback ledger is in memory (a fresh one unless given)."""
+    operator = translate_operator(akool, **overrides)
     operator.__dict__["callback_ledger"] = ledger or MemoryLedger()
     return operator
 
