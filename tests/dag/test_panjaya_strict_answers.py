@@ -19,8 +19,8 @@ os.environ["AIRFLOW__VIDEO_LOCALIZATION__MAX_POLL_INTERVAL"] = "0.3"
 
 from airflow.sdk import DagRunState
 
-from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.server import RunningSandbox
+from vloc_test_support import sample_run_conf
 
 pytestmark = pytest.mark.usefixtures("vendor_connections")
 
@@ -33,14 +33,7 @@ def test_a_run_delivers_every_language_when_answers_name_none(
     )
     switch.raise_for_status()
     output = tmp_path / "out"
-    run = localize_dag.test(
-        run_conf={
-            "source": str(media_dir() / "sample.mp4"),
-            "source_language": "en-US",
-            "target_languages": ["fr-FR", "ja-JP"],
-            "output_location": str(output),
-        }
-    )
+    run = localize_dag.test(run_conf=sample_run_conf(output, ["fr-FR", "ja-JP"]))
     states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
     assert run.state == DagRunState.SUCCESS, states
 

@@ -74,6 +74,17 @@ class MemoryStateStore:
         self.retentions[key] = retention
 
 
+def sample_run_conf(output: Any, targets: Sequence[str], **extra: Any) -> dict[str, Any]:
+    """A `localize_video` run conf: the sample video (spoken en-US) into `targets`, delivered to `output`."""
+    return {
+        "source": str(media_dir() / "sample.mp4"),
+        "source_language": "en-US",
+        "target_languages": list(targets),
+        "output_location": str(output),
+        **extra,
+    }
+
+
 def fake_context(ti: FakeTaskInstance | None = None, store: MemoryStateStore | None = None) -> dict[str, Any]:
     """A task context with a task instance and a state store (new ones unless given)."""
     return {"ti": ti or FakeTaskInstance(), "task_state_store": store or MemoryStateStore()}
