@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from ledger_probe import check_ledger_reaches_a_task, probe_dags, rest  # noqa: F401 (fixture)
-from stack_support import postgres_database, redis_broker  # noqa: F401 (module fixtures)
+from stack_support import postgres_database, redis_broker, running  # noqa: F401 (module fixtures)
 from video_localization_dev.rest import AirflowRest
 from video_localization_dev.stack import Stack
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, postgres_database: str, redis_broker: tuple[str, str]):
     broker_url, prefix = redis_broker
-    running = Stack(
+    distributed = Stack(
         home=tmp_path_factory.mktemp("airflow-celery-home"),
         output_dir=tmp_path_factory.mktemp("output"),
         executor="CeleryExecutor",
@@ -31,11 +31,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, postgres_database: str, redi
         broker_key_prefix=prefix,
         extra_env={"AIRFLOW__CORE__DAGS_FOLDER": str(probe_dags(tmp_path_factory.mktemp("probe-dags")))},
     )
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop()
+    yield from running(distributed)
 
 
 def test_verified_webhooks_reach_a_celery_task_through_the_variable_ledger(stack: Stack, rest: AirflowRest):

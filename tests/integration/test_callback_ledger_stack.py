@@ -16,6 +16,7 @@ from __future__ import annotations
 import pytest
 
 from ledger_probe import check_ledger_reaches_a_task, probe_dags, rest  # noqa: F401 (fixture)
+from stack_support import running
 from video_localization_dev.rest import AirflowRest
 from video_localization_dev.stack import Stack
 
@@ -24,16 +25,12 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory):
-    running = Stack(
+    embedded = Stack(
         home=tmp_path_factory.mktemp("airflow-home"),
         output_dir=tmp_path_factory.mktemp("output"),
         extra_env={"AIRFLOW__CORE__DAGS_FOLDER": str(probe_dags(tmp_path_factory.mktemp("probe-dags")))},
     )
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop()
+    yield from running(embedded)
 
 
 def test_verified_webhooks_reach_a_task_through_the_variable_ledger(stack: Stack, rest: AirflowRest):

@@ -1,4 +1,4 @@
-"""What the real-stack tests share: PostgreSQL and Redis of their own for the Celery topology.
+"""What the real-stack tests share: a started stack, and PostgreSQL and Redis of their own for Celery.
 
 `postgres_database` (a fresh database, dropped afterwards) and `redis_broker` (a broker URL and a key
 prefix of the module's own, its keys deleted afterwards) are module-scoped fixtures: import them into a
@@ -11,13 +11,25 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 
 import pytest
+
+from video_localization_dev.stack import Stack
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 #: A Redis database of the tests' own (override with VLOC_TEST_REDIS_DB); keys also carry a run prefix.
 REDIS_DB = int(os.environ.get("VLOC_TEST_REDIS_DB", "11"))
+
+
+def running(stack: Stack) -> Iterator[Stack]:
+    """Start `stack`, hand it over, and stop it however the module ended (`yield from` in a fixture)."""
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
 
 
 def _unavailable(what: str, reason: str) -> None:

@@ -18,9 +18,14 @@ from airflow.providers.standard.triggers.temporal import DateTimeTrigger
 from airflow.sdk.exceptions import AirflowFailException, TaskAwaitingInput, TaskDeferred
 from fastapi import FastAPI
 
-from akool_test_support import CREATE_ROUTE, AkoolObjects, akool_objects, translate_operator
+from akool_test_support import (
+    CREATE_ROUTE,
+    AkoolObjects,
+    a_try_that_loses_the_answer,
+    akool_objects,
+    translate_operator,
+)
 from video_localization.akool import decision
-from video_localization.akool.operators import AkoolTranslateVideoOperator
 from video_localization.akool.submission import (
     CALLBACK_REFERENCE_KEY,
     AkoolSubmitUnconfirmed,
@@ -76,19 +81,6 @@ def translate(akool: AkoolObjects, ledger: MemoryLedger | None = None, **overrid
     return operator
 
 
-def lose_the_answer(operator: AkoolTranslateVideoOperator, monkeypatch: pytest.MonkeyPatch) -> list:
-    """Akool makes the job, the answer never arrives (a read timeout after the request was sent)."""
-    made: list = []
-    real = operator.hook.create_translation
-
-    def create(request: Any) -> Any:
-        made.append((real(request), request))
-        raise VendorError("akool", "POST createbytranslate failed: ReadTimeout", retryable=True)
-
-    monkeypatch.setattr(operator.hook, "create_translation", create)
-    return made
-
-
 def answer(*chosen: str, **ids: str) -> dict[str, Any]:
     """The resume event Airflow hands the task once a person answered."""
     return {
@@ -128,10 +120,9 @@ def test_without_a_webhook_a_lost_answer_asks_a_person_with_the_facts(
     questions: list[dict[str, Any]],
 ) -> None:
     context = make_context()
-    first = translate(akool, target_locales=["fr-FR", "de-DE"])
-    made = lose_the_answer(first, monkeypatch)
-    with pytest.raises(VendorError):
-        first.execute(context)
+    made = a_try_that_loses_the_answer(
+        translate(akool, target_locales=["fr-FR", "de-DE"]), context, monkeypatch
+    )
 
     with pytest.raises(TaskAwaitingInput) as parked:
         translate(akool, target_locales=["fr-FR", "de-DE"]).execute(context)
@@ -160,10 +151,7 @@ def test_a_person_may_choose_to_resubmit(
     questions: list[dict[str, Any]],
 ) -> None:
     context = make_context()
-    first = translate(akool)
-    lose_the_answer(first, monkeypatch)
-    with pytest.raises(VendorError):
-        first.execute(context)
+    a_try_that_loses_the_answer(translate(akool), context, monkeypatch)
     with pytest.raises(TaskAwaitingInput):
         translate(akool).execute(context)
     result = translate(akool).resume_after_decision(context, answer(decision.RESUBMIT))
@@ -179,10 +167,7 @@ def test_giving_up_or_no_answer_fails_without_sending_anything(
     questions: list[dict[str, Any]],
 ) -> None:
     context = make_context()
-    first = translate(akool)
-    lose_the_answer(first, monkeypatch)
-    with pytest.raises(VendorError):
-        first.execute(context)
+    a_try_that_loses_the_answer(translate(akool), context, monkeypatch)
     with pytest.raises(AirflowFailException, match="chose to give up"):
         translate(akool).resume_after_decision(context, answer(decision.GIVE_UP))
     with pytest.raises(AkoolSubmitUnconfirmed, match=r"nobody decided .*timeout"):
@@ -198,10 +183,7 @@ def test_a_given_id_of_another_language_is_refused(
 ) -> None:
     other = akool.create(languages=("de",)).data.id
     context = make_context()
-    first = translate(akool)
-    lose_the_answer(first, monkeypatch)
-    with pytest.raises(VendorError):
-        first.execute(context)
+    a_try_that_loses_the_answer(translate(akool), context, monkeypatch)
     with pytest.raises(Exception, match="a job translating into 'fr'"):
         translate(akool).resume_after_decision(context, answer(decision.USE_GIVEN_IDS, fr_FR=other))
     assert context["task_state_store"].get(job_state_key("fr-FR")) is None
@@ -224,10 +206,11 @@ def test_akools_webhook_names_the_job_of_a_lost_answer(
     ledger = WatchedLedger()
     with receiver(ledger) as hook_url:
         context = make_context()
-        first = translate(akool, ledger, webhook_url=hook_url, target_locales=["fr-FR", "de-DE"])
-        made = lose_the_answer(first, monkeypatch)
-        with pytest.raises(VendorError):
-            first.execute(context)
+        made = a_try_that_loses_the_answer(
+            translate(akool, ledger, webhook_url=hook_url, target_locales=["fr-FR", "de-DE"]),
+            context,
+            monkeypatch,
+        )
         reference = context["task_state_store"].get(CALLBACK_REFERENCE_KEY)
         sent_url = made[0][1].wire()["webhookUrl"]
         assert reference_from(dict(httpx.URL(sent_url).params)) == reference  # the create carried it
@@ -256,10 +239,9 @@ def test_a_deferrable_task_waits_for_the_webhook_in_the_triggerer(
 ) -> None:
     ledger = MemoryLedger()
     context = make_context()
-    first = translate(akool, ledger, webhook_url="http://127.0.0.1:9/akool/akool_default")
-    made = lose_the_answer(first, monkeypatch)
-    with pytest.raises(VendorError):
-        first.execute(context)
+    made = a_try_that_loses_the_answer(
+        translate(akool, ledger, webhook_url="http://127.0.0.1:9/akool/akool_default"), context, monkeypatch
+    )
     overrides = {"webhook_url": "http://127.0.0.1:9/akool/akool_default", "deferrable": True}
     with pytest.raises(TaskDeferred) as deferred:
         translate(akool, ledger, callback_poll_interval=30, **overrides).execute(context)
@@ -286,10 +268,7 @@ def test_when_no_webhook_comes_in_time_a_person_is_asked(
     ledger = MemoryLedger()
     context = make_context()
     url = "http://127.0.0.1:9/akool/akool_default"
-    first = translate(akool, ledger, webhook_url=url)
-    lose_the_answer(first, monkeypatch)
-    with pytest.raises(VendorError):
-        first.execute(context)
+    a_try_that_loses_the_answer(translate(akool, ledger, webhook_url=url), context, monkeypatch)
     with pytest.raises(TaskAwaitingInput):
         translate(akool, ledger, webhook_url=url, callback_wait=timedelta(0)).execute(context)
     assert "sent, none named a job" in questions[0]["body"]
