@@ -65,7 +65,8 @@ PROBE_DAG = textwrap.dedent(
 @pytest.fixture(scope="module")
 def rest(stack: Stack):
     """A REST client of the module's `stack`, with the probe DAG parsed and unpaused."""
-    client = AirflowRest(stack.api_url, ADMIN_USER, stack.password)
+    # A loaded machine's api-server can take over 30 s (the client's default) to answer one call.
+    client = AirflowRest(stack.api_url, ADMIN_USER, stack.password, timeout=180)
     client.wait_for_dag(DAG_ID)
     client.unpause(DAG_ID)
     yield client
