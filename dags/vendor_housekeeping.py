@@ -3,7 +3,8 @@
 archive_index (the manifests under the output location: which vendor jobs are archived) ->
 cdnvideo / rev / akool (each vendor's results, where its API lists them, and CDNvideo's quota; an
 unconfigured or failing vendor is reported, not fatal) -> cleanup (when asked: delete at CDNvideo the
-talking-head videos whose archived copy verifies) -> report (`<output>/housekeeping/<date>_<run>.md`
+talking-head videos whose archived copy verifies); prune_callback_ledger (job ids named by verified
+webhooks, older than `callback_ledger_max_age_hours`) -> report (`<output>/housekeeping/<date>_<run>.md`
 and `.json`, and a summary in the log).
 
 Daily by default (`[video_localization] housekeeping_schedule`). Wiring only: the logic lives in
@@ -72,7 +73,14 @@ def vendor_housekeeping() -> None:
     cleaned = cleanup(index, checked[0])
 
     @task
-    def report(index: dict[str, Any], vendors: list[dict[str, Any]], cleanup: Any, **context: Any):
+    def prune_callback_ledger(**context: Any) -> dict[str, Any]:
+        """Job ids named by verified webhooks, once no waiting task can need them any more."""
+        return housekeeping.prune_callback_ledger(_now(context))
+
+    @task
+    def report(
+        index: dict[str, Any], vendors: list[dict[str, Any]], cleanup: Any, ledger: Any, **context: Any
+    ):
         params = context["params"]
         document = housekeeping.build_report(
             run_id=context["run_id"],
@@ -82,13 +90,14 @@ def vendor_housekeeping() -> None:
             vendors=list(vendors),
             quotas=housekeeping.quotas(vendors),
             cleanup=cleanup,
+            callback_ledger=ledger,
         )
         written = housekeeping.write_report(params["output_location"], document)
         print(f"Housekeeping: {housekeeping.summary_line(document)}")
         print(f"Report: {written['markdown']}")
         return {"report": written, "expiring_soon": len(document["expiring_soon"])}
 
-    report(index, checked, cleaned)
+    report(index, checked, cleaned, prune_callback_ledger())
 
 
 vendor_housekeeping()

@@ -36,6 +36,15 @@ def talking_head_dag(airflow_db):
 
 
 @pytest.fixture
+def localize_dag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_DIR / "localize_video.py"))
+    assert not bag.import_errors, bag.import_errors
+    return bag.get_dag("localize_video")
+
+
+@pytest.fixture
 def cdnvideo_env(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RunningSandbox:
     """`cdnvideo_default` on the sandbox account, a private pacing ledger and output folder."""
     monkeypatch.setenv(

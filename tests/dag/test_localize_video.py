@@ -18,20 +18,10 @@ from airflow.sdk import DagRunState
 from airflow.sdk.exceptions import ParamValidationError
 
 from video_localization_dev.media import media_dir
+from vloc_test_support import sample_run_conf
 
 #: A plan checks that every connection it will use exists: the vendors' on the sandbox.
 pytestmark = pytest.mark.usefixtures("vendor_connections")
-
-DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
-
-
-@pytest.fixture
-def localize_dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS_DIR / "localize_video.py"))
-    assert not bag.import_errors, bag.import_errors
-    return bag.get_dag("localize_video")
 
 
 def _states(dag_run) -> dict[tuple[str, int], str]:
@@ -40,14 +30,7 @@ def _states(dag_run) -> dict[tuple[str, int], str]:
 
 def test_two_languages_end_to_end(localize_dag, panjaya_env, tmp_path):
     output = tmp_path / "out"
-    run = localize_dag.test(
-        run_conf={
-            "source": str(media_dir() / "sample.mp4"),
-            "source_language": "en-US",
-            "target_languages": ["fr-FR", "ja-JP"],
-            "output_location": str(output),
-        }
-    )
+    run = localize_dag.test(run_conf=sample_run_conf(output, ["fr-FR", "ja-JP"]))
     assert run.state == DagRunState.SUCCESS, _states(run)
 
     run_dir = output / run.run_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -128,3 +129,53 @@ def test_report_quota_and_cleanup_of_verified_copies_only(housekeeping_dag, sand
 
     markdown = reports[0].with_suffix(".md").read_text()
     assert loose in markdown and "## Quota" in markdown and f"deleted `{archived}`" in markdown
+
+
+@pytest.fixture
+def ledger_variables(airflow_db):
+    """The metadata DB's callback-ledger Variables, none before the test and none left after it."""
+    from airflow.models.variable import Variable
+    from airflow.utils.session import create_session
+
+    from video_localization.callbacks.ledger import VARIABLE_PREFIX
+
+    def keys() -> set[str]:
+        with create_session() as session:
+            rows = session.query(Variable.key).filter(Variable.key.like(f"{VARIABLE_PREFIX}%")).all()
+        return {row.key for row in rows}
+
+    for key in keys():
+        Variable.delete(key)
+    yield keys
+    for key in keys():
+        Variable.delete(key)
+
+
+def test_callback_ledger_entries_older_than_the_setting_are_deleted(
+    housekeeping_dag, ledger_variables, tmp_path, monkeypatch
+):
+    from airflow.models.variable import Variable
+
+    from video_localization.callbacks.ledger import VariableLedger, entry_value, recorded_at, variable_key
+
+    for vendor in ("CDNVIDEO", "REV", "AKOOL"):
+        monkeypatch.delenv(f"AIRFLOW_CONN_{vendor}_DEFAULT", raising=False)
+    monkeypatch.setenv("AIRFLOW__VIDEO_LOCALIZATION__CALLBACK_LEDGER_MAX_AGE_HOURS", "48")
+    old = variable_key("akool", "reference-of-a-dead-task", "job0000000000000000000001")
+    fresh = variable_key("akool", "reference-of-a-live-task", "job0000000000000000000002")
+    legacy = variable_key("akool", "reference-of-a-live-task", "job0000000000000000000003")
+    Variable.set(old, entry_value("completed", datetime.now(UTC) - timedelta(hours=49)))
+    VariableLedger().record("akool", "reference-of-a-live-task", "job0000000000000000000002", "processing")
+    Variable.set(legacy, "processing")  # written before entries carried their time
+
+    output = tmp_path / "out"
+    run = housekeeping_dag.test(run_conf={"output_location": str(output)})
+    assert run.state == DagRunState.SUCCESS, {ti.task_id: ti.state for ti in run.get_task_instances()}
+
+    assert ledger_variables() == {fresh, legacy}
+    stamped = recorded_at(Variable.get(legacy))
+    assert stamped is not None and datetime.now(UTC) - stamped < timedelta(hours=1)  # goes 48 h from now
+    [report] = sorted((output / "housekeeping").glob("*.json"))
+    ledger = json.loads(report.read_text())["callback_ledger"]
+    assert ledger == {"max_age_hours": 48.0, "deleted": 1, "kept": 1, "stamped": 1}
+    assert "## Callback ledger" in report.with_suffix(".md").read_text()

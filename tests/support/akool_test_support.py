@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 
 from video_localization.akool.hook import AkoolHook, clear_caches
 from video_localization.akool.models import CreateAnswer, TranslationRequest, VideoJob, VideoStatus
+from video_localization.akool.operators import AkoolTranslateVideoOperator
+from video_localization.core.errors import VendorError
 from video_localization_dev.sandbox.akool.wire import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from video_localization_dev.sandbox.server import RunningSandbox
 from vloc_test_support import FAST_RETRY, VendorSandboxCounters, wait_until
@@ -94,6 +97,21 @@ def fast_hook(conn_id: str | None = None) -> AkoolHook:
     return AkoolHook(conn_id, retry=FAST_RETRY)
 
 
+def translate_operator(akool: AkoolObjects, **overrides: Any) -> AkoolTranslateVideoOperator:
+    """A quick (non-deferrable, 50 ms polls) translation of the sample from en-US into fr-FR by default."""
+    arguments: dict[str, Any] = {
+        "task_id": "translate",
+        "source_url": akool.media_url(),
+        "source_locale": "en-US",
+        "target_locales": ["fr-FR"],
+        **QUICK,
+    }
+    arguments.update(overrides)
+    operator = AkoolTranslateVideoOperator(**arguments)
+    operator.__dict__["hook"] = fast_hook()  # retries in milliseconds (the cached_property's slot)
+    return operator
+
+
 def akool_objects(sandbox: RunningSandbox, monkeypatch: Any) -> Iterator[AkoolObjects]:
     """Body of each module's `akool` fixture: `akool_default` on the sandbox, caches cleared around it."""
     monkeypatch.setenv("AIRFLOW_CONN_AKOOL_DEFAULT", akool_connection_json(sandbox))
@@ -102,3 +120,32 @@ def akool_objects(sandbox: RunningSandbox, monkeypatch: Any) -> Iterator[AkoolOb
     yield AkoolObjects(hook, sandbox)
     hook.close()
     clear_caches()
+
+
+def lose_the_answer(
+    operator: AkoolTranslateVideoOperator, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[CreateAnswer, TranslationRequest]]:
+    """Akool makes the jobs, the answer never arrives (a read timeout after the request was sent).
+
+    Answers the list every create of `operator` appends `(Akool's answer, the request)` to."""
+    made: list[tuple[CreateAnswer, TranslationRequest]] = []
+    real = operator.hook.create_translation
+
+    def create(request: TranslationRequest) -> CreateAnswer:
+        made.append((real(request), request))
+        raise VendorError(
+            "akool", "POST /content/video/createbytranslate failed: ReadTimeout", retryable=True
+        )
+
+    monkeypatch.setattr(operator.hook, "create_translation", create)
+    return made
+
+
+def a_try_that_loses_the_answer(
+    operator: AkoolTranslateVideoOperator, context: Any, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[CreateAnswer, TranslationRequest]]:
+    """Run `operator` once with its create answer lost (see `lose_the_answer`); the try fails retryably."""
+    made = lose_the_answer(operator, monkeypatch)
+    with pytest.raises(VendorError, match="ReadTimeout"):
+        operator.execute(context)
+    return made

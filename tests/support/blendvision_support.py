@@ -9,8 +9,7 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +30,7 @@ from video_localization.blendvision.validation import validate_upload
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.blendvision.constants import SANDBOX_API_TOKEN, SANDBOX_ORG_ID
 from video_localization_dev.sandbox.server import RunningSandbox
-from vloc_test_support import FAST_RETRY, VendorSandboxCounters
+from vloc_test_support import FAST_RETRY, VendorSandboxCounters, wait_until
 
 #: Poll the sandbox every 20 ms instead of every 10 s, and wait here instead of in the triggerer.
 QUICK = {"deferrable": False, "poll_interval": 0.02, "max_poll_interval": 0.05, "wait_timeout": 20}
@@ -112,19 +111,6 @@ class BlendVisionObjects(VendorSandboxCounters):
         job = self.wait_job(self.job(lang_code=lang_code).id)
         assert job.status is DubbingStatus.SUCCEEDED, job.error_infos
         return job
-
-
-def wait_until(
-    what: str, probe: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 10.0
-) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if done(result):
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} not reached within {timeout} s; last seen: {result!r}")
-        time.sleep(0.02)
 
 
 # -- fixtures (import them by these names into a test module) ------------------------------------

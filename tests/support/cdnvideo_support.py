@@ -8,8 +8,9 @@ forgot them too). `CDNVideoObjects` makes tasks through the real hook and drives
 from __future__ import annotations
 
 import json
+import multiprocessing
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,10 @@ import pytest
 from video_localization.cdnvideo.auth import TOKENS
 from video_localization.cdnvideo.hook import CDNVideoHook
 from video_localization.cdnvideo.models import Actor, GenerateRequest, TaskInfo, TaskStatus
+from video_localization.cdnvideo.operators import CDNVideoGenerateOperator
 from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
 from video_localization_dev.sandbox.server import RunningSandbox
-from vloc_test_support import FAST_RETRY
+from vloc_test_support import FAST_RETRY, FakeTaskInstance, fake_context
 
 ROUTE = "cdnvideo {method} /cdnvideo/app/th-api/v1/accounts/{{account}}/{tail}"
 GENERATE_ROUTE = ROUTE.format(method="POST", tail="generate")
@@ -117,3 +119,61 @@ class CDNVideoObjects:
 @pytest.fixture
 def cdnvideo(cdnvideo_hook: CDNVideoHook, cdnvideo_conn: RunningSandbox) -> CDNVideoObjects:
     return CDNVideoObjects(cdnvideo_hook, cdnvideo_conn)
+
+
+# -- fan-outs of generate tasks in several processes -------------------------------------------------------
+TEN_LOCALES = ["ru-RU", "en-US", "en-GB", "de-DE", "fr-FR", "es-ES", "it-IT", "pt-BR", "ja-JP", "pl-PL"]
+
+
+class FakeTime:
+    """An injectable clock and sleep for a pacer: time moves only when something sleeps (kept in `sleeps`)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def generate_in_a_process(conn_id: str, index: int, locale: str, results: Any) -> None:
+    """One mapped generate task instance in a process of its own (a LocalExecutor worker, a container)."""
+    try:
+        operator = CDNVideoGenerateOperator(
+            task_id="generate",
+            cdnvideo_conn_id=conn_id,
+            script=f"A short script for {locale}.",
+            video_name="Fan-out",
+            actor="Natalia",
+            shot="waist",
+            locale=locale,
+            deferrable=False,
+            poll_interval=0.05,
+            max_poll_interval=0.1,
+            wait_timeout=60,
+        )
+        result = operator.execute(fake_context(FakeTaskInstance(task_id="fan_out", map_index=index)))
+        results.put((locale, result["status"]))
+    except Exception as error:  # reported to the parent, which fails the test with it
+        results.put((locale, f"{type(error).__name__}: {error}"))
+
+
+def ten_languages_at_once(conn_id_of: Callable[[int], str], timeout: float = 120.0) -> None:
+    """Ten generate tasks (`TEN_LOCALES`, task `index` on connection `conn_id_of(index)`) started at once
+    in ten forked processes; every one must end `processed`."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    workers = [
+        context.Process(target=generate_in_a_process, args=(conn_id_of(index), index, locale, results))
+        for index, locale in enumerate(TEN_LOCALES)
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes = dict(results.get(timeout=timeout) for _ in workers)
+    for worker in workers:
+        worker.join(30)
+    assert outcomes == dict.fromkeys(TEN_LOCALES, "processed")

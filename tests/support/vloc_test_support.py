@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import httpx
 import pytest
 
 from video_localization.core.http import RetryPolicy
@@ -28,7 +30,7 @@ from video_localization.panjaya.models import (
     VersionStatus,
 )
 from video_localization_dev.media import media_dir
-from video_localization_dev.sandbox.server import RunningSandbox
+from video_localization_dev.sandbox.server import RunningSandbox, free_port
 
 SANDBOX_PANJAYA_KEY = "sandbox-key"
 #: Retries in milliseconds, so tests that provoke them stay fast (a vendor's Retry-After still wins).
@@ -72,6 +74,17 @@ class MemoryStateStore:
         self.retentions[key] = retention
 
 
+def sample_run_conf(output: Any, targets: Sequence[str], **extra: Any) -> dict[str, Any]:
+    """A `localize_video` run conf: the sample video (spoken en-US) into `targets`, delivered to `output`."""
+    return {
+        "source": str(media_dir() / "sample.mp4"),
+        "source_language": "en-US",
+        "target_languages": list(targets),
+        "output_location": str(output),
+        **extra,
+    }
+
+
 def fake_context(ti: FakeTaskInstance | None = None, store: MemoryStateStore | None = None) -> dict[str, Any]:
     """A task context with a task instance and a state store (new ones unless given)."""
     return {"ti": ti or FakeTaskInstance(), "task_state_store": store or MemoryStateStore()}
@@ -88,6 +101,28 @@ def panjaya_connection_json(sandbox: RunningSandbox, pem: str, key: str = SANDBO
             "extra": {"callback_public_key": pem},
         }
     )
+
+
+@contextmanager
+def serve_app(app: Any, name: str = "test-app") -> Iterator[str]:
+    """Serve an ASGI `app` with uvicorn from a thread on a free loopback port; answers its base URL."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), f"{name} did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def wait_until(
@@ -166,6 +201,15 @@ class PanjayaObjects(VendorSandboxCounters):
                 return self.hook.upload_asset(asset_options, video, media)
             with (media_dir() / background).open("rb") as background_file:
                 return self.hook.upload_asset(asset_options, video, media, background_file, background)
+
+    def omit_inferred_fields(self, omit: bool = True) -> None:
+        """Make the sandbox answer without the fields the client only guesses (`locale`, `name`)."""
+        response = httpx.post(
+            f"{self.sandbox.vendor_url('panjaya')}/_sandbox/omit-inferred-fields",
+            json={"omit": omit},
+            timeout=5,
+        )
+        response.raise_for_status()
 
     def wait_asset(self, asset_id: str, timeout: float = 10.0) -> Asset:
         """The asset once Failed, or Ready with every language's first version prepared."""

@@ -26,6 +26,8 @@ from video_localization.akool.submission import (
     DEFAULT_CALLBACK_WAIT,
     AskAboutUnconfirmed,
     AwaitAkoolCallback,
+    forget_callbacks,
+    stored_callback_reference,
     submit_translations,
 )
 from video_localization.akool.triggers import AkoolTranslationTrigger, jobs_outcome
@@ -294,6 +296,9 @@ class AkoolTranslateVideoOperator(AkoolBaseOperator):
         time.sleep(pause)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+        if (reference := stored_callback_reference(context)) is not None:
+            # Webhooks of status changes after the jobs were adopted recorded again: the task is done.
+            forget_callbacks(self.callback_ledger, reference)
         event = self.raise_for_event(event)
         return {"video_model_ids": event["video_model_ids"], "statuses": event.get("statuses", {})}
 

@@ -465,7 +465,26 @@ def submit_translations(
         raise AwaitAkoolCallback(
             [tag for wait in waiting for tag in wait.tags], min(w.until for w in waiting)
         )
+    if ledger is not None and callback_reference is not None:
+        forget_callbacks(ledger, callback_reference)  # every job id is held: the entries served their use
     return submission
+
+
+def forget_callbacks(ledger: CallbackLedger, reference: str) -> None:
+    """Best effort: delete what webhooks recorded under `reference`; what stays, housekeeping prunes."""
+    try:
+        forgotten = ledger.forget(VENDOR, reference)
+    except Exception as error:  # the Variable API unreachable must not fail a task that holds its jobs
+        log.warning("Could not clear the callback ledger entries of this task (housekeeping will): %s", error)
+        return
+    if forgotten:
+        log.info("Cleared %d callback ledger entries of this task", forgotten)
+
+
+def stored_callback_reference(context: Any) -> str | None:
+    """The webhook reference an earlier call of this task instance made, if any."""
+    reference = _Store(context).get(CALLBACK_REFERENCE_KEY)
+    return reference if isinstance(reference, str) and reference else None
 
 
 def _callback_reference(store: _Store) -> str:

@@ -66,6 +66,14 @@ SETTINGS: tuple[Setting, ...] = (
         default="@daily",
     ),
     Setting(
+        "callback_ledger_max_age_hours",
+        "`vendor_housekeeping` deletes callback-ledger entries (Airflow Variables `vloc_callback__...`, job "
+        "ids named by verified webhooks) recorded longer ago than this. Keep it above any task's "
+        "`callback_wait` plus the time a person may take to answer its question.",
+        type="float",
+        default="168",
+    ),
+    Setting(
         "poll_interval",
         "First interval (seconds) between two status checks of a vendor job; it grows with backoff.",
         type="float",

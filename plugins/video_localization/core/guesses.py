@@ -70,12 +70,24 @@ GUESSES: tuple[Guess, ...] = (
     Guess(
         "PANJAYA_ANSWER_LOCALE",
         "panjaya",
-        "Asset, dubbing and version answers carry `locale` (the callback document only says version "
-        "events carry the version locale).",
-        "panjaya/models.py Asset.locale, Dubbing.locale, Version.locale",
-        "Not yet degraded: an answer without it fails to parse with the raw answer in the error. After a "
-        "create, the retry finds the asset again (PANJAYA_ASSET_NAME), so nothing is paid twice, but the "
-        "run stops until the model is relaxed.",
+        "Asset, dubbing and version answers carry `locale` (the document says only that each language gets "
+        "a dubbing and that version callbacks carry the version's locale).",
+        "panjaya/models.py (optional fields), panjaya/languages.py, panjaya/reconcile.py _could_be",
+        "Answers without it parse. A dubbing that names no language is matched through its version's own "
+        "answer, else to the requested languages left unmatched (by elimination; several by request "
+        "order, PANJAYA_DUBBING_ORDER); a count that does not add up stops the task with the facts. The "
+        "retry reconciliation compares the number of dubbings instead of their locales. Adding languages "
+        "to an asset whose dubbings name none stops before adding (it could pay for a language twice).",
+    ),
+    Guess(
+        "PANJAYA_DUBBING_ORDER",
+        "panjaya",
+        "When answers name no locales, an asset lists its dubbings in the order the request listed the "
+        "target languages.",
+        "panjaya/languages.py versions_for",
+        "Used only when several dubbings name no language; logged as a warning. A wrong match mislabels a "
+        "dub but pays nothing twice (each version is generated once); the review step (review=True) shows "
+        "each language's studio page before generation.",
     ),
     Guess(
         "AKOOL_WEBHOOK_QUERY",

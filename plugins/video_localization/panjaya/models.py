@@ -6,6 +6,11 @@ out are the project's reading of the vendor's OpenAPI, each kept in one place he
 Inferred: `target_languages` (list of `{locale, srt}`) on create/add languages; asset status words
 (`Processing`, `Ready`, `Failed`); list pagination `page` / `page_size` answered as
 `{items, page, page_size, total}`; callback body fields `asset_id`, `version_id`, `locale`.
+
+Guessed, so optional: `locale` on asset, dubbing and version answers (`core.guesses`
+PANJAYA_ANSWER_LOCALE). The document says only that each language gets its own dubbing and that
+version *callbacks* carry the version's locale; an answer without `locale` parses, and which version is
+which language is then worked out from what the request said (`panjaya.languages`).
 """
 
 from __future__ import annotations
@@ -155,7 +160,7 @@ class VersionSummary(VendorAnswer):
 
 class Dubbing(VendorAnswer):
     id: str
-    locale: str
+    locale: str | None = None  # guessed (PANJAYA_ANSWER_LOCALE)
     versions: list[VersionSummary] = []
 
     @property
@@ -165,14 +170,14 @@ class Dubbing(VendorAnswer):
 
 class DubbingSummary(VendorAnswer):
     id: str
-    locale: str
+    locale: str | None = None  # guessed (PANJAYA_ANSWER_LOCALE)
 
 
 class Asset(VendorAnswer):
     id: str
     name: str | None = None
     status: AssetStatus
-    locale: str
+    locale: str | None = None  # the source language; guessed (PANJAYA_ANSWER_LOCALE)
     created_at: datetime | None = None
     error: ErrorInfo | None = None
     dubbings: list[Dubbing] = []
@@ -183,18 +188,17 @@ class Asset(VendorAnswer):
         return AssetStatus.parse(raw, VENDOR)
 
     def versions_by_locale(self) -> dict[str, VersionSummary]:
-        """The newest version of each language."""
-        return {d.locale: v for d in self.dubbings if (v := d.latest_version) is not None}
+        """The newest version of each language whose dubbing names its locale (the others are left out:
+        `panjaya.languages` matches those to the requested languages)."""
+        return {
+            d.locale: v for d in self.dubbings if d.locale is not None and (v := d.latest_version) is not None
+        }
 
     @property
     def all_versions_prepared(self) -> bool:
-        """Every language's newest version has left NotReady (editable, or failed)."""
-        versions = self.versions_by_locale()
-        return (
-            bool(versions)
-            and len(versions) == len(self.dubbings)
-            and all(v.status is not VersionStatus.NOT_READY for v in versions.values())
-        )
+        """Every dubbing's newest version has left NotReady (editable, or failed)."""
+        newest = [dubbing.latest_version for dubbing in self.dubbings]
+        return bool(newest) and all(v is not None and v.status is not VersionStatus.NOT_READY for v in newest)
 
 
 class AssetSummary(VendorAnswer):
@@ -222,7 +226,7 @@ class Version(VendorAnswer):
     id: str
     asset_id: str | None = None
     dubbing_id: str | None = None
-    locale: str
+    locale: str | None = None  # the target language; guessed (PANJAYA_ANSWER_LOCALE)
     status: VersionStatus
     progress: float | None = None
     studio_url: str | None = None

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
-from airflow.sdk.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from video_localization.core import secret_source
 from video_localization.core.errors import VendorJobFailed
@@ -30,7 +30,7 @@ from video_localization.core.storage import (
 )
 from video_localization.core.submit_once import idempotency_reference, submit_once
 from video_localization.core.validation import http_url, one_of
-from video_localization.panjaya import reconcile
+from video_localization.panjaya import languages, reconcile
 from video_localization.panjaya.hook import PanjayaHook
 from video_localization.panjaya.links import STUDIO_URL_XCOM_KEY, PanjayaStudioLink
 from video_localization.panjaya.models import (
@@ -78,6 +78,10 @@ class PanjayaBaseOperator(VendorJobOperator):
 
     def expects_callbacks(self) -> bool:
         return bool(getattr(self, "callback_url", None) or self.hook.extras.get("callback_url"))
+
+    def _version_locale(self, version_id: str) -> str | None:
+        """The locale a version's own answer names, if any (asked only for dubbings that name none)."""
+        return self.hook.get_version(version_id).locale
 
 
 class _PanjayaAssetOperator(PanjayaBaseOperator):
@@ -196,16 +200,19 @@ class _PanjayaAssetOperator(PanjayaBaseOperator):
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
         event = self.raise_for_event(event)
         versions = event.get("versions", {})
-        failed = {
-            loc: st for loc, st in event.get("version_statuses", {}).items() if st == VersionStatus.FAILED
-        }
+        statuses = event.get("version_statuses", {})
+        requested = validate_targets(self.source_locale, self.target_locales)
+        if not set(requested) <= versions.keys():
+            # The answers did not name every dubbing's language (guess PANJAYA_ANSWER_LOCALE): match them.
+            matched = languages.versions_for(
+                self.hook.get_asset(event["asset_id"]), requested, self._version_locale
+            )
+            versions = {locale: version.id for locale, version in matched.items()}
+            statuses = {locale: version.status.value for locale, version in matched.items()}
+        failed = {loc: st for loc, st in statuses.items() if st == VersionStatus.FAILED}
         if failed:
             self.log.warning("Versions that failed to prepare: %s", failed)
-        return {
-            "asset_id": event["asset_id"],
-            "versions": versions,
-            "version_statuses": event.get("version_statuses", {}),
-        }
+        return {"asset_id": event["asset_id"], "versions": versions, "version_statuses": statuses}
 
 
 class PanjayaCreateAssetOperator(_PanjayaAssetOperator):
@@ -362,7 +369,17 @@ class PanjayaAddLanguagesOperator(PanjayaBaseOperator):
     def execute(self, context: Any) -> Any:
         asset = self.hook.get_asset(self.asset_id)
         wanted = validate_targets(asset.locale, self.target_locales)
-        present = {dubbing.locale for dubbing in asset.dubbings}
+        labelled = languages.dubbing_languages(asset, self._version_locale)
+        unnamed = [dubbing.id for dubbing, locale in labelled if locale is None]
+        if unnamed:
+            # Adding a language the asset already has could pay for it twice: ask instead of guessing.
+            raise AirflowFailException(
+                f"asset {self.asset_id}: Panjaya's answers do not name the language of dubbings "
+                f"{', '.join(unnamed)} (guess PANJAYA_ANSWER_LOCALE), so whether it already has "
+                f"{', '.join(wanted)} cannot be told; check the asset in Panjaya Dubbing Studio and add "
+                "the languages it lacks there (nothing was added)"
+            )
+        present = [locale for _, locale in labelled if locale is not None]
         missing = [tag for tag in wanted if tag not in present]
         if missing:
             self.hook.add_languages(
@@ -383,7 +400,17 @@ class PanjayaAddLanguagesOperator(PanjayaBaseOperator):
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
         event = self.raise_for_event(event)
-        return {"asset_id": event["asset_id"], "versions": event.get("versions", {})}
+        versions = event.get("versions", {})
+        wanted = validate_targets(None, self.target_locales)
+        if not set(wanted) <= versions.keys():
+            # The added dubbings' answers do not name their language (guess PANJAYA_ANSWER_LOCALE): the
+            # dubbings that name none are the ones just added, in the order they were asked for.
+            asset = self.hook.get_asset(event["asset_id"])
+            present = [locale for _, locale in languages.dubbing_languages(asset) if locale is not None]
+            requested = [*present, *(tag for tag in wanted if tag not in present)]
+            matched = languages.versions_for(asset, requested, self._version_locale)
+            versions = {locale: version.id for locale, version in matched.items()}
+        return {"asset_id": event["asset_id"], "versions": versions}
 
 
 class PanjayaGenerateVersionOperator(PanjayaBaseOperator):
@@ -443,7 +470,7 @@ class PanjayaGenerateVersionOperator(PanjayaBaseOperator):
                 detail = f": {version.error.code}: {version.error.message}" if version.error else ""
                 raise VendorJobFailed(
                     "panjaya",
-                    f"version {self.version_id} ({version.locale}) is Failed{detail}; "
+                    f"version {self.version_id} ({self.locale or version.locale}) is Failed{detail}; "
                     "set revise_failed=True to revise and generate it again",
                 )
             self.hook.revise_version(self.version_id)
@@ -553,7 +580,8 @@ class PanjayaGetSrtOperator(PanjayaBaseOperator):
         if locality is SrtLocality.SOURCE and version.asset_id:
             locale = self.hook.get_asset(version.asset_id).locale
         stored = write_bytes(
-            as_storage_path(self.output_dir) / _srt_name(locale, locality),
+            # Named after the version when Panjaya's answer names no language (PANJAYA_ANSWER_LOCALE).
+            as_storage_path(self.output_dir) / _srt_name(locale or self.version_id, locality),
             text.encode(),
             "application/x-subrip",
         )
@@ -594,6 +622,8 @@ class PanjayaDownloadVersionOperator(DeliveryLineageMixin, PanjayaBaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         version = self.hook.get_version(self.version_id)
+        # The language the pipeline asked for wins: Panjaya's answer may not name one (PANJAYA_ANSWER_LOCALE).
+        locale = self.locale or version.locale
         if version.status is not VersionStatus.COMPLETED or not version.result_url:
             raise AirflowException(
                 f"version {self.version_id} is {version.status.value} with "
@@ -612,13 +642,13 @@ class PanjayaDownloadVersionOperator(DeliveryLineageMixin, PanjayaBaseOperator):
             require_text(srt.encode())
             files.append(
                 write_bytes(
-                    folder / _srt_name(version.locale, SrtLocality.TARGET),
+                    folder / _srt_name(locale or self.version_id, SrtLocality.TARGET),
                     srt.encode(),
                     "application/x-subrip",
                 )
             )
         result = {
-            "locale": version.locale,
+            "locale": locale,
             "version_id": self.version_id,
             "asset_id": version.asset_id,
             "files": [stored.to_dict() for stored in files],
@@ -626,7 +656,7 @@ class PanjayaDownloadVersionOperator(DeliveryLineageMixin, PanjayaBaseOperator):
         }
         self.remember_delivery(
             self.vendor,
-            {"version_id": self.version_id, "asset_id": version.asset_id, "locale": version.locale},
+            {"version_id": self.version_id, "asset_id": version.asset_id, "locale": locale},
             result["files"],
             job_url=self.hook.version_url(self.version_id),
         )

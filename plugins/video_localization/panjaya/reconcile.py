@@ -4,10 +4,11 @@ The retry lookup searches the asset list for the name carrying the task's refere
 and returns `name` is a guess (`core.guesses` PANJAYA_ASSET_NAME). If it is wrong, the name lookup finds
 nothing and a resent create pays twice. So each create runs inside a write-ahead marker
 (`panjaya_create_sent` in the durable task state store), and a retry that finds it still open, with no
-asset of that name, reconciles by the documented list's own fields: the source locale, the target
-languages and the creation time (after the create was sent). One match is reattached to; several stop
-the task (`AirflowFailException`) instead of guessing or paying again; none means the create never made
-an asset, and it is sent again.
+asset of that name, reconciles by the list's own fields: the source locale, the target languages (or,
+when the answers name no locales, their number: one dubbing per language is documented) and the creation
+time (after the create was sent). One match is reattached to; several stop the task
+(`AirflowFailException`) instead of guessing or paying again; none means the create never made an asset,
+and it is sent again.
 """
 
 from __future__ import annotations
@@ -86,7 +87,11 @@ def _could_be(asset: AssetSummary, source: str, targets: set[str], sent_at: date
         return False
     if asset.locale is not None and asset.locale != source:
         return False
-    if asset.dubbings and {dubbing.locale for dubbing in asset.dubbings} != targets:
+    locales = [dubbing.locale for dubbing in asset.dubbings]
+    if None in locales:  # answers without `locale` (guess PANJAYA_ANSWER_LOCALE): one dubbing per language
+        if len(locales) != len(targets):
+            return False
+    elif locales and set(locales) != targets:
         return False
     return sent_at is None or asset.created_at is None or asset.created_at >= sent_at - CLOCK_SKEW
 

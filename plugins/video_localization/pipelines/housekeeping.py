@@ -10,6 +10,10 @@ Vendor links do not last: Akool results 7 days after creation, Rev burned-in cap
 they are made, CDNvideo video links 6 hours (CDNvideo keeps the file itself 30 days, so a fresh link
 can be asked for until then). A result not archived whose link ends within the horizon is reported.
 
+It also prunes the callback ledger (`callbacks.ledger`): job ids named by verified webhooks, kept as
+Airflow Variables for tasks whose create answer was lost, are deleted once older than
+`[video_localization] callback_ledger_max_age_hours`.
+
 The vendor calls go through the vendor hooks, imported when a vendor is checked, so this module (and
 the DAG) load whatever vendors are installed and configured.
 """
@@ -28,7 +32,8 @@ from urllib.parse import parse_qs, urlparse
 from airflow.sdk import ObjectStoragePath, Param
 
 from video_localization.akool.models import VideoStatus
-from video_localization.core.config import setting
+from video_localization.callbacks.ledger import VariableLedger
+from video_localization.core.config import float_setting, setting
 from video_localization.core.errors import VendorError
 from video_localization.core.storage import StoredFile, as_storage_path, safe_path_part, write_bytes
 from video_localization.pipelines.localize import default_output_location
@@ -447,6 +452,14 @@ def delete_archived_talking_heads(
     return {"deleted": deleted, "kept": kept}
 
 
+# -- the callback ledger ------------------------------------------------------------------------------------
+def prune_callback_ledger(now: datetime) -> dict[str, Any]:
+    """Delete the callback-ledger entries older than `callback_ledger_max_age_hours` (run in a task)."""
+    hours = float_setting("callback_ledger_max_age_hours")
+    pruned = VariableLedger().prune(timedelta(hours=hours), now)
+    return {"max_age_hours": hours, **pruned.to_dict()}
+
+
 # -- the report ---------------------------------------------------------------------------------------------
 def build_report(
     *,
@@ -457,6 +470,7 @@ def build_report(
     vendors: list[dict[str, Any]],
     quotas: list[dict[str, Any]],
     cleanup: dict[str, Any] | None,
+    callback_ledger: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     remote = [result for vendor in vendors for result in vendor.get("results", [])]
     return {
@@ -472,6 +486,7 @@ def build_report(
         "not_archived": [r for r in remote if not r["archived"]],
         "quotas": quotas,
         "cleanup": cleanup,
+        "callback_ledger": callback_ledger,
     }
 
 
@@ -520,6 +535,14 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines.append(f"- kept `{item['job_id']}`: {item['reason']}")
         if not report["cleanup"]["deleted"] and not report["cleanup"]["kept"]:
             lines.append("- none to delete")
+    if (ledger := report.get("callback_ledger")) is not None:
+        lines += [
+            "",
+            "## Callback ledger",
+            "",
+            f"- {ledger['deleted']} entries older than {ledger['max_age_hours']:g} h deleted, "
+            f"{ledger['kept']} kept, {ledger['stamped']} of unknown age stamped",
+        ]
     if report["unreadable_manifests"]:
         lines += ["", "## Unreadable manifests", ""]
         lines += [f"- {item['manifest']}: {item['error']}" for item in report["unreadable_manifests"]]

@@ -19,9 +19,12 @@ import pytest
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from sandbox_clock import StandingClock
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.akool.wire import (
     AKOOL_MAX_VIDEO_BYTES,
+    PROCESS_STAGES,
+    QUEUE_STAGES,
     SANDBOX_API_KEY,
     SANDBOX_BANNED_API_KEY,
     SANDBOX_BANNED_CLIENT_ID,
@@ -289,18 +292,13 @@ def test_single_translation_runs_to_completion(sandbox: RunningSandbox, auth: di
 
 
 def test_states_move_queueing_processing_completed_with_time(sandbox: RunningSandbox, auth: dict) -> None:
-    sandbox.sandbox.settings.step_seconds = 0.3
+    clock = StandingClock(sandbox)
     job_id = create(sandbox, auth)["data"]["_id"]
-    seen = []
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        status = info(sandbox, auth, job_id)["data"]["video_status"]
-        if not seen or seen[-1] != status:
-            seen.append(status)
-        if status == 3:
-            break
-        time.sleep(0.05)
-    assert seen == [1, 2, 3]
+    seen = [info(sandbox, auth, job_id)["data"]["video_status"]]
+    for stages in (QUEUE_STAGES, PROCESS_STAGES - 1, 1):
+        clock.akool_job(job_id, stages)
+        seen.append(info(sandbox, auth, job_id)["data"]["video_status"])
+    assert seen == [1, 2, 2, 3]  # queued for one stage, processing for two
 
 
 def test_lipsync_job_gives_a_lipsync_video_url(sandbox: RunningSandbox, auth: dict) -> None:

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sandbox_clock import StandingClock
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.blendvision.constants import (
     ERROR_DOMAIN,
@@ -690,7 +691,7 @@ def test_upload_settings_control_validates(sandbox) -> None:
 
 # -- dubbing jobs ----------------------------------------------------------------------------------------
 def test_dubbing_job_lifecycle_and_output(sandbox, client: httpx.Client) -> None:
-    sandbox.sandbox.settings.step_seconds = 0.25
+    clock = StandingClock(sandbox)
     source_id = upload(client, SAMPLE)
     job = create_job(
         client,
@@ -718,16 +719,17 @@ def test_dubbing_job_lifecycle_and_output(sandbox, client: httpx.Client) -> None
     assert re.fullmatch(r"[0-9a-f-]{36}", job["id"])
 
     seen = [job["status"]]
-    deadline = time.monotonic() + 5
-    while seen[-1] != "DUBBING_STATUS_SUCCEEDED":
-        assert time.monotonic() < deadline
-        time.sleep(0.04)
+    for _ in range(3):  # created for one stage, processing for two
+        clock.blendvision_job(job["id"], 1)
         current = client.get(f"/dubbing-jobs/{job['id']}")
         assert current.status_code == 200 and set(current.json()) == {"dubbing_job"}
-        status = current.json()["dubbing_job"]["status"]
-        if status != seen[-1]:
-            seen.append(status)
-    assert seen == ["DUBBING_STATUS_CREATED", "DUBBING_STATUS_PROCESSING", "DUBBING_STATUS_SUCCEEDED"]
+        seen.append(current.json()["dubbing_job"]["status"])
+    assert seen == [
+        "DUBBING_STATUS_CREATED",
+        "DUBBING_STATUS_PROCESSING",
+        "DUBBING_STATUS_PROCESSING",
+        "DUBBING_STATUS_SUCCEEDED",
+    ]
 
     done = client.get(f"/dubbing-jobs/{job['id']}").json()["dubbing_job"]
     output_id = done["outputs"][0]["id"]

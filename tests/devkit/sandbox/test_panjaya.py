@@ -24,8 +24,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from sandbox_clock import StandingClock
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.panjaya import SANDBOX_API_KEYS, sandbox_signing_key, wire
+from video_localization_dev.sandbox.panjaya.store import PanjayaStore
 from video_localization_dev.sandbox.server import RunningSandbox, free_port
 
 AUTH = {"Authorization": "Bearer panjaya-sandbox-key"}
@@ -95,7 +97,7 @@ def asset_body(sandbox: RunningSandbox, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-def wait_for(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 5.0) -> Any:
+def wait_for(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = read()
@@ -518,18 +520,21 @@ def test_the_account_duration_limit_counts_processed_seconds(
 
 
 def test_an_asset_stays_processing_for_two_stages(api: httpx.Client, sandbox: RunningSandbox) -> None:
-    sandbox.sandbox.settings.step_seconds = 0.25
-    started = time.monotonic()
+    clock = StandingClock(sandbox)
     asset = create(api, sandbox)
+    wait_for(lambda: clock.store(PanjayaStore).assets[asset["id"]].probed_at, bool)  # the media was read
     assert api.get(f"/v1/assets/{asset['id']}").json()["status"] == "Processing"
-    ready = settled_asset(api, asset["id"])
-    assert time.monotonic() - started >= 0.5
+    clock.panjaya_asset(asset["id"], 1)
+    assert api.get(f"/v1/assets/{asset['id']}").json()["status"] == "Processing"
+    clock.panjaya_asset(asset["id"], 1)
+    ready = api.get(f"/v1/assets/{asset['id']}").json()
     assert ready["status"] == "Ready"
     version_id = ready["dubbings"][0]["versions"][0]["id"]
     version = api.get(f"/v1/versions/{version_id}").json()
     assert version["status"] == "NotReady" and 0 <= version["progress"] <= 99
-    sandbox.sandbox.settings.step_seconds = 0.01
-    assert version_in(api, version_id, "ReadyToEdit")["progress"] == 0
+    clock.panjaya_version(version_id, 1)
+    version = api.get(f"/v1/versions/{version_id}").json()
+    assert version["status"] == "ReadyToEdit" and version["progress"] == 0
 
 
 def test_unknown_ids_are_404(api: httpx.Client) -> None:
@@ -561,11 +566,11 @@ def test_add_languages_to_a_ready_asset(api: httpx.Client, sandbox: RunningSandb
 
 
 def test_add_languages_refuses_bad_requests(api: httpx.Client, sandbox: RunningSandbox) -> None:
-    sandbox.sandbox.settings.step_seconds = 0.3
+    clock = StandingClock(sandbox)
     processing = create(api, sandbox)
     path = f"/v1/assets/{processing['id']}/languages"
     assert_error(api.post(path, json={"target_languages": [{"locale": "fr-FR"}]}), 400, "Processing")
-    sandbox.sandbox.settings.step_seconds = 0.02
+    clock.panjaya_asset(processing["id"], 2)
     settled_asset(api, processing["id"])
     assert_error(api.post(path, json={"target_languages": [{"locale": "es-ES"}]}), 400, "es-ES")
     assert_error(api.post(path, json={"target_languages": [{"locale": "en-US"}]}), 400, "source")
@@ -578,6 +583,7 @@ def test_add_languages_refuses_bad_requests(api: httpx.Client, sandbox: RunningS
     assert len(api.get(f"/v1/assets/{processing['id']}").json()["dubbings"]) == 1
 
     failed = create(api, sandbox, media_url=media_url(sandbox, "sample_silent.mp4"))
+    clock.panjaya_asset(failed["id"], 2)
     _failed(api, failed["id"], "empty_transcript")
     refused = api.post(
         f"/v1/assets/{failed['id']}/languages", json={"target_languages": [{"locale": "fr-FR"}]}
@@ -613,21 +619,20 @@ def test_version_shape_and_generation_to_a_real_mp4(api: httpx.Client, sandbox: 
 
 
 def test_generate_is_only_allowed_from_ready_to_edit(api: httpx.Client, sandbox: RunningSandbox) -> None:
-    settings = sandbox.sandbox.settings
-    settings.step_seconds = 0.3  # long enough to act inside NotReady and Generating
-    asset = settled_asset(api, create(api, sandbox)["id"])
+    clock = StandingClock(sandbox)  # the test acts inside NotReady and Generating
+    created_asset = create(api, sandbox)
+    clock.panjaya_asset(created_asset["id"], 2)
+    asset = settled_asset(api, created_asset["id"])
     version_id = asset["dubbings"][0]["versions"][0]["id"]
     assert_error(api.post(f"/v1/versions/{version_id}/generate"), 400, "NotReady")
     assert_error(api.patch(f"/v1/versions/{version_id}/revise"), 400, "NotReady")
-    settings.step_seconds = 0.01  # fast-forward: elapsed time is measured in the current step
-    version_in(api, version_id, "ReadyToEdit")
-    settings.step_seconds = 0.3
+    clock.panjaya_version(version_id, 1)
     assert api.post(f"/v1/versions/{version_id}/generate").json()["status"] == "Generating"
     assert_error(api.post(f"/v1/versions/{version_id}/generate"), 400, "Generating")
     assert_error(api.patch(f"/v1/versions/{version_id}/revise"), 400, "Generating")
     assert 0 <= api.get(f"/v1/versions/{version_id}").json()["progress"] <= 99
-    settings.step_seconds = 0.01
-    version_in(api, version_id, "Completed")
+    clock.panjaya_version(version_id, 2)
+    assert api.get(f"/v1/versions/{version_id}").json()["status"] == "Completed"
     assert_error(api.post(f"/v1/versions/{version_id}/generate"), 400, "Completed")
     assert created(sandbox)["panjaya:generation"] == 1
 
@@ -760,8 +765,10 @@ def test_srt_follows_the_trim(api: httpx.Client, sandbox: RunningSandbox) -> Non
 
 
 def test_srt_is_not_available_while_not_ready(api: httpx.Client, sandbox: RunningSandbox) -> None:
-    sandbox.sandbox.settings.step_seconds = 0.3
-    asset = settled_asset(api, create(api, sandbox)["id"])
+    clock = StandingClock(sandbox)
+    created_asset = create(api, sandbox)
+    clock.panjaya_asset(created_asset["id"], 2)
+    asset = settled_asset(api, created_asset["id"])
     version_id = asset["dubbings"][0]["versions"][0]["id"]
     assert_error(api.get(f"/v1/versions/{version_id}/srt"), 400, "NotReady")
 

@@ -21,9 +21,11 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+from sandbox_clock import StandingClock
 from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.rev import api as rev_api
 from video_localization_dev.sandbox.rev.wire import (
+    FIRST_WORK_STAGE,
     INPUTS_LANGUAGES,
     PRODUCTION_USER_KEY,
     SANDBOX_CLIENT_KEY,
@@ -534,16 +536,16 @@ def test_the_balance_limit_counts_earlier_orders_and_reset_restores_accounts(san
 def test_sandbox_order_stays_in_progress_then_completes_with_captions(
     sandbox, rev: Rev, sample_uri: str
 ) -> None:
-    sandbox.sandbox.settings.step_seconds = 0.3
+    clock = StandingClock(sandbox)
     number = rev.place(sample_uri)
     order = rev.get(number)
     assert order["status"] == "In Progress"
     assert [a["kind"] for a in order["attachments"]] == ["media"]
-    seen = set()
-    while (order := rev.get(number))["status"] != "Complete":
-        seen.add(order["status"])
-        time.sleep(0.05)
-    assert seen == {"In Progress"}
+    seen = []
+    for _ in range(3):  # one input: its file is done at stage 2, the order Complete at stage 3
+        clock.rev_order(number, 1)
+        seen.append((order := rev.get(number))["status"])
+    assert seen == ["In Progress", "In Progress", "Complete"]
     caption = next(a for a in order["attachments"] if a["kind"] == "caption")
     assert caption["deliverable_type"] == "ai_caption" and caption["name"] == "sample.srt"
     assert caption["links"][0]["href"] == f"{rev.base}/attachments/{caption['id']}/content"
@@ -551,17 +553,15 @@ def test_sandbox_order_stays_in_progress_then_completes_with_captions(
 
 
 def test_real_order_shows_transcribing_before_complete(sandbox) -> None:
-    sandbox.sandbox.settings.step_seconds = 0.2
+    clock = StandingClock(sandbox)
     production = Rev(sandbox.vendor_url("rev"), PRODUCTION_USER_KEY)
     response = production.order({"automated_caption_options": {"inputs": [{"uri": production.upload()}]}})
     number = response.headers["Location"].rsplit("/", 1)[-1]
-    statuses = []
-    while not statuses or statuses[-1] != "Complete":
-        status = production.get(number)["status"]
-        if not statuses or statuses[-1] != status:
-            statuses.append(status)
-        time.sleep(0.03)
-    assert statuses == ["In Progress", "Transcribing", "Complete"]
+    statuses = [production.get(number)["status"]]
+    for _ in range(3):
+        clock.rev_order(number, 1)
+        statuses.append(production.get(number)["status"])
+    assert statuses == ["In Progress", "Transcribing", "Transcribing", "Complete"]
 
 
 def test_unknown_and_foreign_orders_are_404(sandbox, rev: Rev, sample_uri: str) -> None:
@@ -589,7 +589,7 @@ def test_orders_are_listed_by_client_ref_and_page(sandbox, rev: Rev, sample_uri:
 
 
 def test_cancel_before_work_begins_then_refused(sandbox, rev: Rev, sample_uri: str, receiver) -> None:
-    sandbox.sandbox.settings.step_seconds = 5
+    StandingClock(sandbox)
     notification = {"url": f"{receiver.url}/n", "level": "Detailed"}
     number = rev.place(sample_uri, notification=notification)
     response = rev.request("POST", f"/orders/{number}/cancel")
@@ -603,12 +603,13 @@ def test_cancel_before_work_begins_then_refused(sandbox, rev: Rev, sample_uri: s
 
 
 def test_cancel_is_refused_once_work_has_begun(sandbox, rev: Rev, sample_uri: str) -> None:
-    sandbox.sandbox.settings.step_seconds = 0.05
+    clock = StandingClock(sandbox)
     number = rev.place(sample_uri)
-    time.sleep(0.08)
+    clock.rev_order(number, FIRST_WORK_STAGE)
     body = assert_error(rev.request("POST", f"/orders/{number}/cancel"), 400, 400)
     assert "cancel" in body["message"]
-    assert rev.complete(number)["status"] == "Complete"
+    clock.rev_order(number, 2)
+    assert rev.get(number)["status"] == "Complete"
     assert_error(rev.request("POST", f"/orders/{number}/cancel"), 400, 400)
 
 
@@ -829,7 +830,7 @@ def test_final_only_is_the_default_and_sends_one_notification(rev: Rev, sample_u
 
 
 def test_final_only_sends_nothing_for_a_cancelled_order(sandbox, rev: Rev, sample_uri: str, receiver) -> None:
-    sandbox.sandbox.settings.step_seconds = 5
+    StandingClock(sandbox)
     number = rev.place(sample_uri, notification={"url": receiver.url, "level": "FinalOnly"})
     assert rev.request("POST", f"/orders/{number}/cancel").status_code == 204
     time.sleep(0.3)

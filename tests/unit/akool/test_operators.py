@@ -22,11 +22,12 @@ from airflow.sdk.exceptions import AirflowException, TaskDeferred
 from akool_test_support import (
     CREATE_ROUTE,
     LANGUAGES_ROUTE,
-    QUICK,
     AkoolObjects,
+    a_try_that_loses_the_answer,
     control,
     fast_hook,
 )
+from akool_test_support import translate_operator as translate
 from video_localization.akool.models import VideoJob, VideoStatus
 from video_localization.akool.operators import (
     VIDEO_MODEL_IDS_XCOM_KEY,
@@ -45,7 +46,6 @@ from video_localization.core.errors import (
     DownloadVerificationError,
     InvalidInputError,
     InvalidInputs,
-    VendorError,
     VendorJobFailed,
 )
 from video_localization.core.submit_once import idempotency_reference
@@ -55,20 +55,6 @@ from vloc_test_support import FakeTaskInstance, MemoryStateStore
 
 ContextFactory = Callable[..., dict[str, Any]]
 SAMPLE = media_dir() / "sample.mp4"
-
-
-def translate(akool: AkoolObjects, **overrides: Any) -> AkoolTranslateVideoOperator:
-    arguments: dict[str, Any] = {
-        "task_id": "translate",
-        "source_url": akool.media_url(),
-        "source_locale": "en-US",
-        "target_locales": ["fr-FR"],
-        **QUICK,
-    }
-    arguments.update(overrides)
-    operator = AkoolTranslateVideoOperator(**arguments)
-    operator.__dict__["hook"] = fast_hook()  # retries in milliseconds (the cached_property's slot)
-    return operator
 
 
 # -- bad input never reaches Akool --------------------------------------------------------------------------
@@ -272,29 +258,11 @@ def test_try_again_later_is_retried_by_the_operator(
     assert akool.created() == 1
 
 
-def lose_the_create_answer(operator: AkoolTranslateVideoOperator, monkeypatch: pytest.MonkeyPatch) -> list:
-    """Akool makes the jobs, but the answer never arrives (a read timeout): the ids are lost."""
-    lost: list = []
-    real = operator.hook.create_translation
-
-    def create(request: Any) -> Any:
-        lost.append(real(request))
-        raise VendorError(
-            "akool", "POST /content/video/createbytranslate failed: ReadTimeout", retryable=True
-        )
-
-    monkeypatch.setattr(operator.hook, "create_translation", create)
-    return lost
-
-
 def test_a_lost_answer_stops_the_retry_instead_of_paying_twice(
     akool: AkoolObjects, make_context: ContextFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     context = make_context()
-    first = translate(akool)
-    lost = lose_the_create_answer(first, monkeypatch)
-    with pytest.raises(VendorError, match="ReadTimeout"):
-        first.execute(context)
+    lost = a_try_that_loses_the_answer(translate(akool), context, monkeypatch)
     store = context["task_state_store"]
     assert store.get(job_state_key("fr-FR")) is None
     assert store.get(sent_state_key("fr-FR"))["state"] == "sent"  # the write-ahead marker stays open
@@ -307,7 +275,7 @@ def test_a_lost_answer_stops_the_retry_instead_of_paying_twice(
     assert akool.created() == 1 and akool.requests_to(CREATE_ROUTE) == 1
 
     # Found in Akool's dashboard: the user passes the id, the task reattaches and pays nothing more.
-    lost_id = lost[0].data.id
+    lost_id = lost[0][0].data.id
     result = translate(akool, video_model_ids={"fr-fr": lost_id}).execute(context)
     assert result["video_model_ids"] == {"fr-FR": lost_id}
     assert store.get(job_state_key("fr-FR")) == lost_id
@@ -318,10 +286,7 @@ def test_resubmit_unconfirmed_accepts_paying_twice(
     akool: AkoolObjects, make_context: ContextFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     context = make_context()
-    first = translate(akool)
-    lose_the_create_answer(first, monkeypatch)
-    with pytest.raises(VendorError):
-        first.execute(context)
+    a_try_that_loses_the_answer(translate(akool), context, monkeypatch)
     result = translate(akool, resubmit_unconfirmed=True).execute(context)
     assert result["statuses"] == {"fr-FR": "completed"}
     assert akool.created() == 2  # the documented price of the choice
@@ -331,10 +296,7 @@ def test_a_lost_lipsync_answer_is_resent_and_akools_1202_prevents_a_second_job(
     akool: AkoolObjects, make_context: ContextFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     context = make_context()
-    first = translate(akool, lipsync=True)
-    lost = lose_the_create_answer(first, monkeypatch)
-    with pytest.raises(VendorError):
-        first.execute(context)
+    lost = a_try_that_loses_the_answer(translate(akool, lipsync=True), context, monkeypatch)
 
     with pytest.raises(AkoolJobAlreadyExists) as caught:
         translate(akool, lipsync=True).execute(context)
@@ -344,7 +306,7 @@ def test_a_lost_lipsync_answer_is_resent_and_akools_1202_prevents_a_second_job(
     assert akool.requests_to(CREATE_ROUTE) == 2  # sent again: refused, not paid
     assert akool.created() == 1
 
-    result = translate(akool, lipsync=True, video_model_ids={"fr-FR": lost[0].data.id}).execute(context)
+    result = translate(akool, lipsync=True, video_model_ids={"fr-FR": lost[0][0].data.id}).execute(context)
     assert result["statuses"] == {"fr-FR": "completed"}
     assert akool.created() == 1
 

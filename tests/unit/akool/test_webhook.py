@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from akool_test_support import HTTP, AkoolObjects, akool_connection_json
 from video_localization.akool.models import VideoStatus
@@ -43,8 +38,8 @@ from video_localization_dev.sandbox.akool.wire import (
     SANDBOX_OTHER_CLIENT_SECRET,
     WEBHOOK_ATTEMPTS,
 )
-from video_localization_dev.sandbox.server import RunningSandbox, free_port
-from vloc_test_support import wait_until
+from video_localization_dev.sandbox.server import RunningSandbox
+from vloc_test_support import serve_app, wait_until
 
 with warnings.catch_warnings():  # Starlette suggests httpx2 for its test client; httpx is what we have
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -232,23 +227,6 @@ def test_the_receiver_reads_credentials_from_the_named_connection(
 
 
 # -- end to end: the sandbox posts real webhooks to the receiver --------------------------------------------
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="akool-receiver", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the receiver did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def sent(sandbox: RunningSandbox) -> list[dict]:
     return HTTP.get(f"{sandbox.url}/_sandbox/callbacks").json()
 
@@ -262,7 +240,8 @@ def test_the_sandboxs_real_webhooks_are_accepted_only_with_the_right_secret(
             akool.sandbox, login=SANDBOX_OTHER_CLIENT_ID, password=SANDBOX_OTHER_CLIENT_SECRET
         ),
     )
-    with serve(create_callback_app()) as receiver_url:  # credentials from the connections, as deployed
+    # credentials from the connections, as deployed
+    with serve_app(create_callback_app(), "akool-receiver") as receiver_url:
         trusted = f"{receiver_url}/akool/akool_default"
         job = akool.create(webhook_url=trusted).data
         akool.wait_job(job.id)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from status_support import check_status_word, check_unknown_word_refused
 from video_localization.blendvision.models import DubbingStatus
-from video_localization.core.errors import VendorResponseError
 
 
 @pytest.mark.parametrize(
@@ -22,13 +22,9 @@ from video_localization.core.errors import VendorResponseError
     ],
 )
 def test_dubbing_status_words(raw: object, member: DubbingStatus, terminal: bool, success: bool) -> None:
-    status = DubbingStatus.parse(raw, "blendvision")
-    assert status is member
-    assert (status.is_terminal, status.is_success) == (terminal, success)
+    check_status_word(DubbingStatus, "blendvision", raw, member, terminal, success)
 
 
 @pytest.mark.parametrize("raw", ["DUBBING_STATUS_UNSPECIFIED", "SUCCEEDED", "dubbing_status_failed"])
 def test_an_unknown_dubbing_status_fails_with_the_raw_value(raw: object) -> None:
-    with pytest.raises(VendorResponseError) as caught:
-        DubbingStatus.parse(raw, "blendvision")
-    assert str(raw) in str(caught.value)
+    check_unknown_word_refused(DubbingStatus, "blendvision", raw)

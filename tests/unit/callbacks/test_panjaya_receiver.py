@@ -8,18 +8,13 @@ the project's receiver app served by uvicorn.
 from __future__ import annotations
 
 import json
-import threading
-import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from fastapi import FastAPI
 
 from video_localization.callbacks.app import REJECTED, create_callback_app, panjaya_key_from_connection
 from video_localization.panjaya.models import CallbackEvent, VersionStatus
@@ -32,8 +27,8 @@ from video_localization.panjaya.signature import (
     verified_callback,
 )
 from video_localization_dev.sandbox.panjaya import sandbox_signing_key
-from video_localization_dev.sandbox.server import RunningSandbox, free_port
-from vloc_test_support import PanjayaObjects, wait_until
+from video_localization_dev.sandbox.server import RunningSandbox
+from vloc_test_support import PanjayaObjects, serve_app, wait_until
 
 with warnings.catch_warnings():  # Starlette suggests httpx2 for its test client; httpx is what we have
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -177,24 +172,6 @@ def test_the_key_comes_from_the_connections_extra(
 
 
 # -- end to end: the sandbox posts real callbacks to the receiver ------------------------------------------
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Serve `app` with uvicorn from a thread (like the sandbox server does); answers its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="callback-receiver", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the receiver did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 def sent_callbacks(sandbox: RunningSandbox) -> list[dict]:
     return httpx.get(f"{sandbox.url}/_sandbox/callbacks", timeout=5).json()
 
@@ -205,7 +182,8 @@ def test_the_sandboxs_real_callbacks_are_accepted_by_the_receiver(
     monkeypatch.setenv(
         "AIRFLOW_CONN_PANJAYA_DOCUMENTED", json.dumps({"conn_type": "panjaya", "password": "k"})
     )
-    with serve(create_callback_app()) as receiver_url:  # keys from the connections, as deployed
+    # keys from the connections, as deployed
+    with serve_app(create_callback_app(), "callback-receiver") as receiver_url:
         trusted = f"{receiver_url}/panjaya/panjaya_default"
         version = panjaya.editable_version(callback_url=trusted)
         panjaya.hook.generate_version(version.id)
@@ -244,7 +222,7 @@ def test_an_asset_failed_callback_without_a_version_is_accepted(
         received.append(await request.body())
         return await call_next(request)
 
-    with serve(app) as receiver_url:
+    with serve_app(app, "callback-receiver") as receiver_url:
         asset = panjaya.create_asset(
             "sample_no_audio.mp4", callback_url=f"{receiver_url}/panjaya/panjaya_default"
         )

@@ -4,7 +4,6 @@ trips the vendor's limit (while the same fan-out without pacing does)."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 import threading
 import time
 from pathlib import Path
@@ -12,28 +11,12 @@ from typing import Any
 
 import pytest
 
-from cdnvideo_support import CDNVideoObjects, connection_json
+from cdnvideo_support import CDNVideoObjects, FakeTime, connection_json, ten_languages_at_once
 from video_localization.cdnvideo.hook import CDNVideoHook
-from video_localization.cdnvideo.operators import CDNVideoGenerateOperator
 from video_localization.cdnvideo.pacing import PostPacer
 from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
 from video_localization_dev.sandbox.server import RunningSandbox
-from vloc_test_support import FAST_RETRY, FakeTaskInstance, fake_context
-
-TEN_LOCALES = ["ru-RU", "en-US", "en-GB", "de-DE", "fr-FR", "es-ES", "it-IT", "pt-BR", "ja-JP", "pl-PL"]
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from vloc_test_support import FAST_RETRY
 
 
 def pacer(path: Path, fake: FakeTime, **kwargs: Any) -> PostPacer:
@@ -99,28 +82,6 @@ def test_threads_of_one_process_share_the_budget(tmp_path: Path) -> None:
 
 
 # -- a 10-language fan-out in 10 processes, against the sandbox -------------------------------------------
-def _generate_in_a_worker(index: int, locale: str, results: Any) -> None:
-    """One mapped task instance in its own process, like a LocalExecutor worker."""
-    try:
-        operator = CDNVideoGenerateOperator(
-            task_id="generate",
-            cdnvideo_conn_id="cdnvideo_fanout",
-            script=f"A short script for {locale}.",
-            video_name="Fan-out",
-            actor="Natalia",
-            shot="waist",
-            locale=locale,
-            deferrable=False,
-            poll_interval=0.05,
-            max_poll_interval=0.1,
-            wait_timeout=30,
-        )
-        result = operator.execute(fake_context(FakeTaskInstance(task_id="fan_out", map_index=index)))
-        results.put((locale, result["status"]))
-    except Exception as error:  # reported to the parent, which fails the test with it
-        results.put((locale, f"{type(error).__name__}: {error}"))
-
-
 def fan_out(
     sandbox: RunningSandbox,
     monkeypatch: pytest.MonkeyPatch,
@@ -139,18 +100,7 @@ def fan_out(
     started = time.monotonic()
     for n in range(5):
         objects.generate(video_name=f"earlier {n}")
-    context = multiprocessing.get_context("fork")
-    results = context.Queue()
-    workers = [
-        context.Process(target=_generate_in_a_worker, args=(index, locale, results))
-        for index, locale in enumerate(TEN_LOCALES)
-    ]
-    for worker in workers:
-        worker.start()
-    outcomes = dict(results.get(timeout=60) for _ in workers)
-    for worker in workers:
-        worker.join(10)
-    assert outcomes == dict.fromkeys(TEN_LOCALES, "processed")
+    ten_languages_at_once(lambda _index: "cdnvideo_fanout")
     return objects, time.monotonic() - started
 
 

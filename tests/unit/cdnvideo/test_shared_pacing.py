@@ -17,23 +17,28 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from cdnvideo_support import GENERATE_ROUTE, CDNVideoObjects, cdnvideo_conn, connection_json  # noqa: F401
+from cdnvideo_support import (  # noqa: F401
+    GENERATE_ROUTE,
+    TEN_LOCALES,
+    CDNVideoObjects,
+    FakeTime,
+    cdnvideo_conn,
+    connection_json,
+    ten_languages_at_once,
+)
 from video_localization.cdnvideo.hook import CDNVideoHook
-from video_localization.cdnvideo.operators import CDNVideoGenerateOperator
 from video_localization.cdnvideo.pacing import PostPacer
 from video_localization.cdnvideo.shared_pacing import RedisPostPacer, shared_pacer
 from video_localization_dev.sandbox.cdnvideo import constants as sandbox_constants
 from video_localization_dev.sandbox.server import RunningSandbox
-from vloc_test_support import FAST_RETRY, FakeTaskInstance, fake_context
+from vloc_test_support import FAST_RETRY
 
 REDIS_DB = int(os.environ.get("VLOC_TEST_REDIS_DB", "11"))
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 LIMIT, WINDOW = 10, 60.0
-TEN_LOCALES = ["ru-RU", "en-US", "en-GB", "de-DE", "fr-FR", "es-ES", "it-IT", "pt-BR", "ja-JP", "pl-PL"]
 
 
 @pytest.fixture
@@ -56,17 +61,6 @@ def redis_prefix() -> Iterator[str]:
         for key in client.scan_iter(match=prefix + "*"):
             client.delete(key)
         client.close()
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def busiest_window(times: list[float], window: float = WINDOW) -> int:
@@ -221,28 +215,6 @@ def test_without_its_redis_a_post_is_not_sent(
 
 
 # -- ten "containers" against the vendor sandbox ----------------------------------------------------------
-def _generate_in_a_container(index: int, locale: str, results: Any) -> None:
-    """One mapped task instance in a process whose pacing folder is its own, as in a container."""
-    try:
-        operator = CDNVideoGenerateOperator(
-            task_id="generate",
-            cdnvideo_conn_id=f"cdnvideo_box{index}",
-            script=f"A short script for {locale}.",
-            video_name="Fan-out",
-            actor="Natalia",
-            shot="waist",
-            locale=locale,
-            deferrable=False,
-            poll_interval=0.05,
-            max_poll_interval=0.1,
-            wait_timeout=60,
-        )
-        result = operator.execute(fake_context(FakeTaskInstance(task_id="fan_out", map_index=index)))
-        results.put((locale, result["status"]))
-    except Exception as error:  # reported to the parent, which fails the test with it
-        results.put((locale, f"{type(error).__name__}: {error}"))
-
-
 def test_ten_containers_sharing_redis_never_trip_the_vendors_limit(
     cdnvideo_conn: RunningSandbox,
     monkeypatch: pytest.MonkeyPatch,
@@ -268,17 +240,6 @@ def test_ten_containers_sharing_redis_never_trip_the_vendors_limit(
     request.addfinalizer(lambda: ledger.client.delete(ledger.key))
     for n in range(5):
         objects.generate(video_name=f"earlier {n}")
-    context = multiprocessing.get_context("fork")
-    results = context.Queue()
-    workers = [
-        context.Process(target=_generate_in_a_container, args=(index, locale, results))
-        for index, locale in enumerate(TEN_LOCALES)
-    ]
-    for worker in workers:
-        worker.start()
-    outcomes = dict(results.get(timeout=120) for _ in workers)
-    for worker in workers:
-        worker.join(30)
-    assert outcomes == dict.fromkeys(TEN_LOCALES, "processed")
+    ten_languages_at_once(lambda index: f"cdnvideo_box{index}")
     assert objects.created() == 15
     assert objects.posts() == 15  # every POST accepted at once: the vendor never answered 503

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from status_support import check_status_word, check_unknown_word_refused
 from video_localization.cdnvideo.models import TaskStatus
-from video_localization.core.errors import VendorResponseError
 
 
 @pytest.mark.parametrize(
@@ -25,13 +25,9 @@ from video_localization.core.errors import VendorResponseError
     ],
 )
 def test_task_status_words(raw: object, member: TaskStatus, terminal: bool, success: bool) -> None:
-    status = TaskStatus.parse(raw, "cdnvideo")
-    assert status is member
-    assert (status.is_terminal, status.is_success) == (terminal, success)
+    check_status_word(TaskStatus, "cdnvideo", raw, member, terminal, success)
 
 
 @pytest.mark.parametrize("raw", ["cancelled", "failed", "done"])
 def test_an_unknown_task_status_fails_with_the_raw_value(raw: object) -> None:
-    with pytest.raises(VendorResponseError) as caught:
-        TaskStatus.parse(raw, "cdnvideo")
-    assert str(raw) in str(caught.value)
+    check_unknown_word_refused(TaskStatus, "cdnvideo", raw)

@@ -302,12 +302,12 @@ def test_an_unknown_status_word_fails_loudly_with_the_raw_value() -> None:
 
 
 def test_an_answer_missing_a_field_fails_with_the_whole_raw_answer() -> None:
-    raw = {"id": "v1", "status": "Completed"}
+    raw = {"locale": "fr-FR", "status": "Completed"}
     with pytest.raises(VendorResponseError) as caught:
         parse(Version, raw, "version", 200)
     assert caught.value.details == raw
     assert caught.value.status_code == 200
-    assert "version (locale: Field required)" in caught.value.message
+    assert "version (id: Field required)" in caught.value.message
     assert "'status': 'Completed'" in caught.value.message  # the raw answer, for the log reader
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from video_localization.core.errors import VendorResponseError
+from status_support import check_status_word, check_unknown_word_refused
 from video_localization.panjaya.models import AssetStatus, VersionStatus
 
 
@@ -21,16 +21,12 @@ from video_localization.panjaya.models import AssetStatus, VersionStatus
     ],
 )
 def test_asset_status_words(raw: object, member: AssetStatus, terminal: bool, success: bool) -> None:
-    status = AssetStatus.parse(raw, "panjaya")
-    assert status is member
-    assert (status.is_terminal, status.is_success) == (terminal, success)
+    check_status_word(AssetStatus, "panjaya", raw, member, terminal, success)
 
 
 @pytest.mark.parametrize("raw", ["ready", "Done", "Queued"])
 def test_an_unknown_asset_status_fails_with_the_raw_value(raw: object) -> None:
-    with pytest.raises(VendorResponseError) as caught:
-        AssetStatus.parse(raw, "panjaya")
-    assert str(raw) in str(caught.value)
+    check_unknown_word_refused(AssetStatus, "panjaya", raw)
 
 
 @pytest.mark.parametrize(
@@ -44,13 +40,9 @@ def test_an_unknown_asset_status_fails_with_the_raw_value(raw: object) -> None:
     ],
 )
 def test_version_status_words(raw: object, member: VersionStatus, terminal: bool, success: bool) -> None:
-    status = VersionStatus.parse(raw, "panjaya")
-    assert status is member
-    assert (status.is_terminal, status.is_success) == (terminal, success)
+    check_status_word(VersionStatus, "panjaya", raw, member, terminal, success)
 
 
 @pytest.mark.parametrize("raw", ["completed", "Cancelled", "Done"])
 def test_an_unknown_version_status_fails_with_the_raw_value(raw: object) -> None:
-    with pytest.raises(VendorResponseError) as caught:
-        VersionStatus.parse(raw, "panjaya")
-    assert str(raw) in str(caught.value)
+    check_unknown_word_refused(VersionStatus, "panjaya", raw)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from video_localization.core.errors import VendorResponseError
+from status_support import check_status_word, check_unknown_word_refused
 from video_localization.rev.models import OrderStatus
 
 
@@ -22,13 +22,9 @@ from video_localization.rev.models import OrderStatus
     ],
 )
 def test_order_status_words(raw: object, member: OrderStatus, terminal: bool, success: bool) -> None:
-    status = OrderStatus.parse(raw, "rev")
-    assert status is member
-    assert (status.is_terminal, status.is_success) == (terminal, success)
+    check_status_word(OrderStatus, "rev", raw, member, terminal, success)
 
 
 @pytest.mark.parametrize("raw", ["Canceled", "complete", "Failed"])
 def test_an_unknown_order_status_fails_with_the_raw_value(raw: object) -> None:
-    with pytest.raises(VendorResponseError) as caught:
-        OrderStatus.parse(raw, "rev")
-    assert str(raw) in str(caught.value)
+    check_unknown_word_refused(OrderStatus, "rev", raw)

@@ -13,7 +13,9 @@ project's decisions below. Wire format:
 - Callbacks: POST `{"event", "asset_id", "version_id", "locale"}` to `callback_url`, signed ES256 in
   `X-Signature` (hex DER) with `sandbox_signing_key()`; the public key is at
   `GET /panjaya/_sandbox/public-key`.
-- Sandbox controls: `POST /panjaya/_sandbox/fail-next-generate`; signed pages
+- Sandbox controls: `POST /panjaya/_sandbox/fail-next-generate`;
+  `POST /panjaya/_sandbox/omit-inferred-fields` `{"omit": true|false}` (answers without the guessed
+  `locale` and `name`, `INFERRED_ANSWER_FIELDS`); signed pages
   `GET /panjaya/studio/versions/{id}` and `GET /panjaya/results/{version_id}/{generation_id}.mp4`.
 
 Inferred (each one constant in `wire.py`): ASSET_PROCESSING / ASSET_READY / ASSET_FAILED status words;

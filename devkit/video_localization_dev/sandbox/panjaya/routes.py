@@ -159,7 +159,8 @@ def build_router(sandbox: Sandbox, store: PanjayaStore) -> APIRouter:
         with sandbox.lock:
             store.advance_all()
             assets = store.account_assets(account)
-            items = [views.asset_summary(a) for a in assets[(page - 1) * page_size : page * page_size]]
+            shown = assets[(page - 1) * page_size : page * page_size]
+            items = [store.shown(views.asset_summary(asset)) for asset in shown]
         return JSONResponse({"items": items, "page": page, "page_size": page_size, "total": len(assets)})
 
     @router.post("/v1/assets/", status_code=201)
@@ -172,7 +173,7 @@ def build_router(sandbox: Sandbox, store: PanjayaStore) -> APIRouter:
                 account, params, params.name or _default_name(params.media_url), media_url=params.media_url
             )
             sandbox.record_created(w.VENDOR, "asset")
-            body = views.asset_detail(asset)
+            body = store.shown(views.asset_detail(asset))
         return JSONResponse(body, status_code=201)
 
     @router.post("/v1/assets/upload", status_code=201)
@@ -209,14 +210,14 @@ def build_router(sandbox: Sandbox, store: PanjayaStore) -> APIRouter:
             check_asset_quota(account)
             asset = store.create_asset(account, params, name, video=video_bytes, background=background_bytes)
             sandbox.record_created(w.VENDOR, "asset")
-            body = views.asset_detail(asset)
+            body = store.shown(views.asset_detail(asset))
         return JSONResponse(body, status_code=201)
 
     @router.get("/v1/assets/{asset_id}")
     async def get_asset(asset_id: str, account: str = Depends(authenticate)) -> JSONResponse:
         asset = find_asset(account, asset_id)
         with sandbox.lock:
-            return JSONResponse(views.asset_detail(asset))
+            return JSONResponse(store.shown(views.asset_detail(asset)))
 
     @router.post("/v1/assets/{asset_id}/languages")
     async def add_languages(
@@ -227,14 +228,14 @@ def build_router(sandbox: Sandbox, store: PanjayaStore) -> APIRouter:
         assert isinstance(body, AddLanguages)
         with sandbox.lock:
             store.add_languages(asset, body.target_languages)
-            return JSONResponse(views.asset_detail(asset))
+            return JSONResponse(store.shown(views.asset_detail(asset)))
 
     # -- versions ---------------------------------------------------------------------------------
     @router.get("/v1/versions/{version_id}")
     async def get_version(version_id: str, account: str = Depends(authenticate)) -> JSONResponse:
         version = find_version(account, version_id)
         with sandbox.lock:
-            return JSONResponse(views.version_detail(store, version))
+            return JSONResponse(store.shown(views.version_detail(store, version)))
 
     @router.patch("/v1/versions/{version_id}/revise")
     async def revise_version(
@@ -255,7 +256,7 @@ def build_router(sandbox: Sandbox, store: PanjayaStore) -> APIRouter:
         version = find_version(account, version_id)
         store.generate(version)
         with sandbox.lock:
-            return JSONResponse(views.version_detail(store, version))
+            return JSONResponse(store.shown(views.version_detail(store, version)))
 
     @router.post("/v1/versions/{version_id}/studio_url")
     async def create_studio_url(
@@ -331,6 +332,15 @@ def build_router(sandbox: Sandbox, store: PanjayaStore) -> APIRouter:
     async def public_key() -> PlainTextResponse:
         """The PEM to verify this sandbox's callback signatures with (it replaces the document's key)."""
         return PlainTextResponse(signing.public_key_pem())
+
+    @router.post("/_sandbox/omit-inferred-fields")
+    async def omit_inferred_fields(request: Request) -> JSONResponse:
+        """`{"omit": true}`: answers leave out the fields the project guesses (`INFERRED_ANSWER_FIELDS`)."""
+        body = await request.json()
+        omit = body.get("omit") if isinstance(body, dict) else None
+        if not isinstance(omit, bool):
+            raise BadRequest(f"Invalid request: 'omit' must be true or false, got {body!r}")
+        return JSONResponse({"omit": store.omit_inferred(omit)})
 
     @router.post("/_sandbox/fail-next-generate")
     async def fail_next_generate() -> JSONResponse:

@@ -104,6 +104,7 @@ class PanjayaStore:
         self.assets: dict[str, Asset] = {}
         self.versions: dict[str, Version] = {}
         self.failing_generations = 0
+        self.omit_inferred_fields = False
         self._seq = itertools.count()
         self._tasks: set[asyncio.Task] = set()
         self._ticker: asyncio.Task | None = None
@@ -114,6 +115,7 @@ class PanjayaStore:
             self.assets.clear()
             self.versions.clear()
             self.failing_generations = 0
+            self.omit_inferred_fields = False
 
     # -- lookups ----------------------------------------------------------------------------------
     def asset(self, account: str, asset_id: str) -> Asset | None:
@@ -399,6 +401,17 @@ class PanjayaStore:
             if previous != w.VERSION_READY_TO_EDIT and w.REVISE_FIRES_VERSION_READY:
                 self._emit(self.assets[version.asset_id], w.EVENT_VERSION_READY, version)
 
+    def omit_inferred(self, omit: bool) -> bool:
+        """Switch to (or back from) answers without the fields the project only guesses."""
+        with self.sandbox.lock:
+            self.omit_inferred_fields = omit
+            return omit
+
+    def shown(self, body: dict[str, Any]) -> dict[str, Any]:
+        """An answer as served: while `omit_inferred_fields` is on, without `INFERRED_ANSWER_FIELDS`, at any
+        depth (a strict reading of a document that prints none of them in its answers)."""
+        return _without(body, w.INFERRED_ANSWER_FIELDS) if self.omit_inferred_fields else body
+
     def fail_next_generate(self) -> int:
         with self.sandbox.lock:
             self.failing_generations += 1
@@ -455,3 +468,11 @@ class PanjayaStore:
                 self.advance_all()
             except Exception:
                 log.exception("panjaya sandbox ticker failed to advance state")
+
+
+def _without(value: Any, keys: frozenset[str]) -> Any:
+    if isinstance(value, dict):
+        return {key: _without(item, keys) for key, item in value.items() if key not in keys}
+    if isinstance(value, list):
+        return [_without(item, keys) for item in value]
+    return value

@@ -75,6 +75,12 @@ SRT_MEDIA_TYPE = "application/x-subrip"
 LOCALITIES = ("source", "target")
 DEFAULT_LOCALITY = "target"  # Inferred.
 
+# -- answer fields the document never prints, which the project's client only guesses (core.guesses
+# PANJAYA_ANSWER_LOCALE, PANJAYA_ASSET_NAME). Served by default; `POST /panjaya/_sandbox/omit-inferred-fields`
+# `{"omit": true}` leaves them out of every asset and version answer (callbacks keep the version locale,
+# which the document does name).
+INFERRED_ANSWER_FIELDS = frozenset({"locale", "name"})
+
 # -- pagination ------------------------------------------------------------------------------------------
 DEFAULT_PAGE_SIZE = 20  # Inferred.
 MAX_PAGE_SIZE = 100  # Inferred.
