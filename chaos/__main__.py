@@ -1,10 +1,12 @@
 """`python -m chaos [--size full|small] [--topology embedded|celery|both] [--json FILE]` (`make chaos`).
 
-`full` (the default, `make chaos`): 25 runs on the embedded stack and 15 on the Celery one, five of
-each workload in flight at a time, 10 + 5 task kills after a paid create, 3 + 2 triggerer and scheduler
-kills; the target is at least 200 injections. `small` (the CI test, `tests/integration/
-test_chaos_small.py`): every workload once on the embedded stack and one Panjaya + Rev run on Celery,
-one crash of each kind on each. Both topologies run at the same time, each in its own thread.
+`full` (the default, `make chaos`): 20 runs on the embedded stack (each workload 4 times) and 12 on the
+Celery one, six in flight at a time on each, 10 + 5 task kills after a paid create, 3 + 2 triggerer
+kills and as many scheduler kills; the target is at least 200 injections. `small` (the CI test,
+`tests/integration/test_chaos_small.py`): the Panjaya + Rev, Akool, BlendVision and CDNvideo workloads
+once on the embedded stack (every vendor, a task kill after a create at each) and one Panjaya + Rev run
+on Celery, one triggerer and one scheduler kill on each. Both topologies run at the same time, each in
+its own thread.
 
 Exit code 0 when every run completed, nothing was created twice and the injections reached the target;
 1 otherwise (the report says which target was missed).
@@ -31,7 +33,7 @@ ALL = list(WORKLOADS)
 PROFILES: dict[str, dict[str, Plan]] = {
     "full": {
         "embedded": Plan(
-            "embedded", ALL * 4, 6, task_kills=10, triggerer_kills=3, scheduler_kills=3, deadline_seconds=4200
+            "embedded", ALL * 4, 6, task_kills=10, triggerer_kills=3, scheduler_kills=3, deadline_seconds=3200
         ),
         "celery": Plan(
             "celery",
@@ -40,7 +42,7 @@ PROFILES: dict[str, dict[str, Plan]] = {
             task_kills=5,
             triggerer_kills=2,
             scheduler_kills=2,
-            deadline_seconds=4200,
+            deadline_seconds=3200,
         ),
     },
     "small": {

@@ -38,8 +38,10 @@ from video_localization_dev.stack import ADMIN_USER, Stack
 DAG_IDS = (LOCALIZE, TALKING_HEAD)
 LOOP_SECONDS = 1.0
 KILL_WATCH_SECONDS = 0.3
-#: Seconds between two component kills (the stack needs a while to take the restarted one back).
-COMPONENT_KILL_GAP = 40.0
+#: Seconds between two component kills, and between two task kills at one vendor: crashes are spaced so
+#: that a task's retry (30 s, then 60 s later) is not the next one hit, as rare events would be.
+COMPONENT_KILL_GAP = 90.0
+TASK_KILL_GAP = 150.0
 #: Pause between a component's SIGKILL and its restart.
 RESTART_PAUSE = 2.0
 
@@ -85,6 +87,7 @@ class _KillWatcher(threading.Thread):
         self.queued = 0
         self.handled: set[str] = set()
         self.pending_vendors: set[str] = set()
+        self.resolved_at: dict[str, float] = {}
         self.fired: list[dict[str, Any]] = []
         self.error: str | None = None
 
@@ -102,7 +105,10 @@ class _KillWatcher(threading.Thread):
             in_flight = len(self.pending_vendors)
             if done + in_flight >= self.budget or self.queued >= 3 * self.budget:
                 return
-            if vendor not in self.pending_vendors:
+            resolved = self.resolved_at.get(vendor)
+            if vendor not in self.pending_vendors and (
+                resolved is None or time.monotonic() - resolved > TASK_KILL_GAP
+            ):
                 self._queue(client, vendor)
 
     def run(self) -> None:
@@ -129,6 +135,7 @@ class _KillWatcher(threading.Thread):
                 continue  # the vendor is still acting: look again shortly
             self.handled.add(key)
             self.pending_vendors.discard(fault["vendor"])
+            self.resolved_at[fault["vendor"]] = time.monotonic()
             killed = None
             if status is not None and 200 <= status < 300 and fault.get("client"):
                 stack_pids = {process.pid for process in self.stack.processes.values()}
@@ -146,7 +153,11 @@ class _KillWatcher(threading.Thread):
                             "command": killed[1],
                         }
                     )
-            what = f"SIGKILL to pid {killed[0]} ({killed[1][:60]})" if killed else "no process killed"
+            what = (
+                f"SIGKILL to pid {killed[0]} ({killed[1][:60]})"
+                if killed
+                else f"no process killed (the vendor answered {status})"
+            )
             self.log(f"[{self.report.topology}] {fault['vendor']} created at {fault['path']}: {what}")
 
 
@@ -306,7 +317,8 @@ class Driver:
                 continue
             report.faults[kind] += 1
             report.faults_by_vendor[fault["vendor"]] += 1
-            if fault["after_effect"]:
+            status = fault.get("vendor_status")
+            if fault["after_effect"] and status is not None and 200 <= status < 300:
                 report.faults_after_vendor_acted += 1
         report.human_answers.update(self.person.answers)
         report.unanswered_questions = list(self.person.unknown)

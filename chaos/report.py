@@ -103,7 +103,7 @@ def render(report: TopologyReport) -> str:
         )
     )
     lines.append(_line("faults by kind", {kind: report.faults[kind] for kind in KINDS}))
-    lines.append(_line("  of which after the vendor acted", report.faults_after_vendor_acted))
+    lines.append(_line("  of which after the vendor created", report.faults_after_vendor_acted))
     per_vendor = {
         vendor: f"{report.faults_by_vendor[vendor]}/{report.requests_seen[vendor]}"
         for vendor in sorted(report.requests_seen)

@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -89,7 +88,9 @@ def test_every_fault_kind_and_every_crash_kind_was_injected(chaos_report: dict):
     crashes = {kind: sum(entry["crashes"].get(kind, 0) for entry in reports) for kind in CRASH_KINDS}
     assert all(count >= 1 for count in faults.values()), faults
     assert all(count >= 1 for count in crashes.values()), crashes
-    faulted_vendors = {vendor for entry in reports for vendor, count in entry["faults_by_vendor"].items() if count}
+    faulted_vendors = {
+        vendor for entry in reports for vendor, count in entry["faults_by_vendor"].items() if count
+    }
     assert faulted_vendors == VENDORS
     for entry in reports:
         assert entry["fault_rate"] >= 0.2, (entry["topology"], entry["fault_rate"])

@@ -28,7 +28,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from video_localization_dev.sandbox.state import Fault, FiredFault, Sandbox
+from video_localization_dev.sandbox.state import FAULTED_KEY, Fault, FiredFault, Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class FaultingApp(FastAPI):
     async def _serve_fault(
         self, fault: Fault, fired: FiredFault, scope: Any, receive: Any, send: Any
     ) -> None:
+        scope[FAULTED_KEY] = True
         if fault.after_effect:
             status, body = await self._run_and_keep_answer(scope, receive)
             with self.sandbox.lock:

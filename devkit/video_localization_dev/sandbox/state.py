@@ -27,6 +27,8 @@ from fastapi.responses import JSONResponse, Response
 log = logging.getLogger(__name__)
 
 ErrorBodyFactory = Callable[[int, str], Response]
+#: Set on a request a transport-level rule hit (`sandbox.faults`): no plain rule faults it too.
+FAULTED_KEY = "vloc.sandbox.faulted"
 
 
 @dataclass
@@ -196,6 +198,8 @@ class Sandbox:
             template = getattr(route, "path", request.url.path)
             with self.lock:
                 self.requests[f"{vendor} {request.method} {template}"] += 1
+                if request.scope.get(FAULTED_KEY):  # a transport-level rule has this request
+                    return
                 fault = self.take_fault(vendor, request.method, request.url.path, transport=False)
                 if fault is not None:
                     self.record_fired(fault, request.method, request.url.path, request.scope.get("client"))

@@ -30,7 +30,8 @@ def _created(client: httpx.Client) -> int:
 
 
 def _create(client: httpx.Client, **kwargs) -> httpx.Response:
-    source = {"url": str(client.base_url.join("/_sandbox/media/sample.mp4"))}  # Rev fetches it from the sandbox
+    # Rev fetches the input itself: the sandbox's own sample media.
+    source = {"url": str(client.base_url.join("/_sandbox/media/sample.mp4"))}
     return client.post("/rev/inputs", json=source, headers=AUTH, **kwargs)
 
 
@@ -80,3 +81,14 @@ def test_skip_lets_requests_pass_first_and_clear_drops_pending_rules(sandbox: ht
     counters = sandbox.get("/_sandbox/counters").json()
     assert counters["faults_fired"] == 1
     assert counters["seen_by_vendor"]["rev"] == 3
+
+
+def test_a_request_gets_one_fault_only(sandbox: httpx.Client):
+    """A transport-level rule that hits a request keeps plain rules off it: the vendor really acts."""
+    _rule(sandbox, status=503, label="plain")
+    _rule(sandbox, method="POST", after_effect=True, status=500, label="lost")
+    assert _create(sandbox).status_code == 500
+    assert _created(sandbox) == 1
+    faults = sandbox.get("/_sandbox/faults").json()
+    assert [f["label"] for f in faults["fired"]] == ["lost"]
+    assert [f["label"] for f in faults["pending"]] == ["plain"]
