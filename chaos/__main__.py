@@ -54,9 +54,17 @@ PROFILES: dict[str, dict[str, Plan]] = {
             triggerer_kills=1,
             scheduler_kills=1,
             deadline_seconds=1200,
+            component_kill_gap=30,
         ),
         "celery": Plan(
-            "celery", ["rev"], 1, task_kills=1, triggerer_kills=1, scheduler_kills=1, deadline_seconds=1200
+            "celery",
+            ["rev"],
+            1,
+            task_kills=1,
+            triggerer_kills=1,
+            scheduler_kills=1,
+            deadline_seconds=1200,
+            component_kill_gap=30,
         ),
     },
 }

@@ -38,9 +38,8 @@ from video_localization_dev.stack import ADMIN_USER, Stack
 DAG_IDS = (LOCALIZE, TALKING_HEAD)
 LOOP_SECONDS = 1.0
 KILL_WATCH_SECONDS = 0.3
-#: Seconds between two component kills, and between two task kills at one vendor: crashes are spaced so
-#: that a task's retry (30 s, then 60 s later) is not the next one hit, as rare events would be.
-COMPONENT_KILL_GAP = 90.0
+#: Seconds between two task kills at one vendor: crashes are spaced so that a task's retry (30 s, then
+#: 60 s later) is not the next one hit, as rare events would be (components: `Plan.component_kill_gap`).
 TASK_KILL_GAP = 150.0
 #: Pause between a component's SIGKILL and its restart.
 RESTART_PAUSE = 2.0
@@ -58,6 +57,8 @@ class Plan:
     scheduler_kills: int
     deadline_seconds: float
     seed: int = 13
+    #: Seconds between two component kills (from the start too); the small profile's runs are short.
+    component_kill_gap: float = 90.0
 
 
 @dataclass
@@ -250,7 +251,10 @@ class Driver:
         return False
 
     def _maybe_kill_component(self) -> None:
-        if not +self.component_kills_left or time.monotonic() - self.last_component_kill < COMPONENT_KILL_GAP:
+        if (
+            not +self.component_kills_left
+            or time.monotonic() - self.last_component_kill < self.plan.component_kill_gap
+        ):
             return
         if not self._someone_waits_deferred():
             return
