@@ -8,7 +8,7 @@ counted from the systems themselves: every run completed, nothing created twice,
 crash kind happened. Runs the suite as the CLI `make chaos` runs (a subprocess), and reads its JSON.
 
 Needs PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) for the Celery half: skips saying so when
-they are absent, fails under `CI=true`. Several minutes (the report's own deadlines are 7 minutes).
+they are absent, fails under `CI=true`. About 9 minutes at a load average of 10 (deadline 20 minutes).
 """
 
 from __future__ import annotations
