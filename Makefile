@@ -7,7 +7,7 @@ VENV := .venv
 STAMP := $(VENV)/.synced
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: demo test lint bench bench-fanout up down sandbox clean
+.PHONY: demo test lint bench bench-fanout chaos up down sandbox clean
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -41,6 +41,10 @@ bench: $(STAMP)  ## measured figures, side by side (not timed tests): memory, po
 
 bench-fanout: $(STAMP)  ## one video x 20 languages x 4 caption formats on the stack (minutes)
 	$(VENV)/bin/python -m benchmarks fanout
+
+# Both topologies at once: LocalExecutor/SQLite, and Celery/PostgreSQL/Redis (127.0.0.1:5432 and :6379).
+chaos: $(STAMP)  ## vendor faults and crashes on the real stack; fails unless every run completes, nothing paid twice
+	$(VENV)/bin/python -m chaos
 
 up: $(STAMP)  ## the sandbox plus Airflow, left running for the UI
 	$(VENV)/bin/vloc up

@@ -2,7 +2,8 @@
 
 Each vendor lives under its own prefix (`/panjaya`, `/akool`, `/rev`, `/cdnvideo`, `/blendvision`), so a
 connection's host is simply `http://127.0.0.1:<port>/<vendor>`. `/_sandbox` holds the test controls:
-counters, injected faults, reset, the processing step, sample media and the list of webhooks sent.
+counters, injected faults (plain answers, and lost answers, drops and delays: see `sandbox.faults`),
+the log of faults fired, reset, the processing step, sample media and the list of webhooks sent.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from video_localization_dev.media import media_dir
+from video_localization_dev.sandbox.faults import FaultingApp
 from video_localization_dev.sandbox.state import (
     Fault,
     FaultInjected,
@@ -33,13 +35,20 @@ class StepRequest(BaseModel):
 
 
 class FaultRequest(BaseModel):
+    """A fault rule (see `state.Fault` for each field's meaning)."""
+
     vendor: str
-    status: int
+    status: int = 500
     times: int = 1
     method: str | None = None
     path_prefix: str | None = None
     retry_after: float | None = None
     message: str = "injected fault"
+    skip: int = 0
+    after_effect: bool = False
+    drop: bool = False
+    delay_seconds: float = 0.0
+    label: str | None = None
 
 
 def _control_router(sandbox: Sandbox) -> APIRouter:
@@ -71,6 +80,23 @@ def _control_router(sandbox: Sandbox) -> APIRouter:
         sandbox.add_fault(Fault(**fault.model_dump()))
         return {"queued": fault.model_dump()}
 
+    @router.post("/faults/clear")
+    def clear_faults() -> dict:
+        """Drop every pending rule; the counters and the log of fired faults stay."""
+        with sandbox.lock:
+            dropped = len(sandbox.faults)
+            sandbox.faults.clear()
+        return {"dropped": dropped}
+
+    @router.get("/faults")
+    def faults() -> dict:
+        """The rules still pending and every fault fired so far (with the sender's address)."""
+        with sandbox.lock:
+            return {
+                "pending": [asdict(fault) for fault in sandbox.faults],
+                "fired": [asdict(fired) for fired in sandbox.fired],
+            }
+
     @router.get("/callbacks")
     def callbacks() -> list[dict]:
         with sandbox.lock:
@@ -93,7 +119,8 @@ def _control_router(sandbox: Sandbox) -> APIRouter:
 def create_app(settings: SandboxSettings | None = None, sandbox: Sandbox | None = None) -> FastAPI:
     """Build the sandbox app with every vendor emulator that is present."""
     sandbox = sandbox or Sandbox(settings=settings or SandboxSettings())
-    app = FastAPI(title="video-localization vendor sandbox", version="1")
+    app = FaultingApp(title="video-localization vendor sandbox", version="1")
+    app.sandbox = sandbox
     app.state.sandbox = sandbox
     app.add_exception_handler(FaultInjected, fault_response_handler)
     app.include_router(_control_router(sandbox))

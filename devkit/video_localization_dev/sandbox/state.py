@@ -27,6 +27,8 @@ from fastapi.responses import JSONResponse, Response
 log = logging.getLogger(__name__)
 
 ErrorBodyFactory = Callable[[int, str], Response]
+#: Set on a request a transport-level rule hit (`sandbox.faults`): no plain rule faults it too.
+FAULTED_KEY = "vloc.sandbox.faulted"
 
 
 @dataclass
@@ -48,15 +50,31 @@ class SandboxSettings:
 
 @dataclass
 class Fault:
-    """An injected answer: the next `times` matching requests get `status` instead of the real answer."""
+    """An injected answer: the next `times` matching requests get `status` instead of the real answer.
+
+    The plain rule answers in the vendor's error shape before the vendor acts. Four optional fields make
+    the faults a network or a crashing vendor causes (served by `sandbox.faults`, see there):
+
+    - `skip`: the first `skip` matching requests pass this rule untouched (a fault "every few requests");
+    - `after_effect`: the vendor acts first (the job is created, the upload stored), then its answer is
+      lost: replaced by `status`, or by a dropped connection;
+    - `drop`: close the connection without any answer (the client sees the server disconnect);
+    - `delay_seconds`: hold the answer this long first; longer than the client's timeout, a read timeout.
+    - `label`: the caller's name for the rule, echoed in the log of fired faults.
+    """
 
     vendor: str
-    status: int
+    status: int = 500
     times: int = 1
     method: str | None = None
     path_prefix: str | None = None
     retry_after: float | None = None
     message: str = "injected fault"
+    skip: int = 0
+    after_effect: bool = False
+    drop: bool = False
+    delay_seconds: float = 0.0
+    label: str | None = None
 
     def matches(self, vendor: str, method: str, path: str) -> bool:
         if self.vendor != vendor or self.times <= 0:
@@ -64,6 +82,43 @@ class Fault:
         if self.method and self.method.upper() != method.upper():
             return False
         return not (self.path_prefix and not path.startswith(self.path_prefix))
+
+    @property
+    def acts_on_transport(self) -> bool:
+        """True for the rules the transport-level handler serves (lost answers, drops, delays)."""
+        return self.after_effect or self.drop or self.delay_seconds > 0
+
+    def take(self) -> bool:
+        """Count one matching request: False while skipping, else use one of `times` (True: it fires)."""
+        if self.skip > 0:
+            self.skip -= 1
+            return False
+        self.times -= 1
+        return True
+
+
+@dataclass
+class FiredFault:
+    """One injected fault that fired: what it hit, who sent the request, and what the vendor did.
+
+    `client` is the sender's (host, port): on one machine the port names the socket, and so the process,
+    that sent the request (a chaos driver finds the task process that sent a create this way).
+    `vendor_status` and `vendor_body` are the answer the vendor gave and the client never saw (only for
+    `after_effect` rules, once the vendor has acted).
+    """
+
+    label: str | None
+    vendor: str
+    method: str
+    path: str
+    status: int
+    drop: bool
+    after_effect: bool
+    delay_seconds: float
+    client: tuple[str, int] | None
+    at: float
+    vendor_status: int | None = None
+    vendor_body: str | None = None
 
 
 @dataclass
@@ -92,6 +147,9 @@ class Sandbox:
     requests: Counter = field(default_factory=Counter)
     created: Counter = field(default_factory=Counter)
     faults: list[Fault] = field(default_factory=list)
+    fired: list[FiredFault] = field(default_factory=list)
+    #: Every request under a vendor's prefix, faulted or not, by vendor (the base of a fault rate).
+    seen: Counter = field(default_factory=Counter)
     callbacks: list[SentCallback] = field(default_factory=list)
     error_bodies: dict[str, ErrorBodyFactory] = field(default_factory=dict)
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
@@ -114,6 +172,8 @@ class Sandbox:
                 "requests": dict(self.requests),
                 "requests_by_vendor": dict(by_vendor),
                 "created": dict(self.created),
+                "seen_by_vendor": dict(self.seen),
+                "faults_fired": len(self.fired),
             }
 
     def reset(self) -> None:
@@ -122,6 +182,8 @@ class Sandbox:
             self.requests.clear()
             self.created.clear()
             self.faults.clear()
+            self.fired.clear()
+            self.seen.clear()
             self.callbacks.clear()
             for hook in self.reset_hooks:
                 hook()
@@ -136,11 +198,11 @@ class Sandbox:
             template = getattr(route, "path", request.url.path)
             with self.lock:
                 self.requests[f"{vendor} {request.method} {template}"] += 1
-                fault = next(
-                    (f for f in self.faults if f.matches(vendor, request.method, request.url.path)), None
-                )
+                if request.scope.get(FAULTED_KEY):  # a transport-level rule has this request
+                    return
+                fault = self.take_fault(vendor, request.method, request.url.path, transport=False)
                 if fault is not None:
-                    fault.times -= 1
+                    self.record_fired(fault, request.method, request.url.path, request.scope.get("client"))
             if fault is not None:
                 response = error_body(fault.status, fault.message)
                 if fault.retry_after is not None:
@@ -152,6 +214,39 @@ class Sandbox:
     def add_fault(self, fault: Fault) -> None:
         with self.lock:
             self.faults.append(fault)
+
+    def take_fault(self, vendor: str, method: str, path: str, *, transport: bool) -> Fault | None:
+        """The rule that fires on this request, if any (call under `lock`).
+
+        Plain rules are served by the vendor routers' dependency (`transport=False`), the others by the
+        transport-level handler (`transport=True`); each matching rule of the kind counts the request.
+        """
+        chosen = None
+        for fault in self.faults:
+            if fault.acts_on_transport != transport or not fault.matches(vendor, method, path):
+                continue
+            if fault.take():  # the first rule that fires answers; the rest do not see the request
+                chosen = fault
+                break
+        self.faults = [fault for fault in self.faults if fault.times > 0]
+        return chosen
+
+    def record_fired(self, fault: Fault, method: str, path: str, client: Any) -> FiredFault:
+        """Log a fault that fires (call under `lock`)."""
+        fired = FiredFault(
+            label=fault.label,
+            vendor=fault.vendor,
+            method=method,
+            path=path,
+            status=fault.status,
+            drop=fault.drop,
+            after_effect=fault.after_effect,
+            delay_seconds=fault.delay_seconds,
+            client=tuple(client) if client else None,
+            at=time.time(),
+        )
+        self.fired.append(fired)
+        return fired
 
     # -- signed, expiring links -------------------------------------------------------------------
     def sign_path(self, path: str, ttl_seconds: int | None = None) -> str:

@@ -9,11 +9,16 @@ when the answers name no locales, their number: one dubbing per language is docu
 time (after the create was sent). One match is reattached to; several stop the task
 (`AirflowFailException`) instead of guessing or paying again; none means the create never made an asset,
 and it is sent again.
+
+An asset whose name carries another task's reference is never a candidate: where Panjaya keeps names it
+is provably someone else's. (Found by the chaos suite: a run whose create never reached Panjaya took the
+asset another run of the same source and languages had made seconds later.)
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +35,8 @@ log = logging.getLogger(__name__)
 
 CREATE_SENT_KEY = "panjaya_create_sent"
 CLOCK_SKEW = timedelta(minutes=2)
+#: A task instance's reference in an asset name (`core.submit_once.idempotency_reference`).
+REFERENCE_IN_NAME = re.compile(r"\[vloc-[0-9a-f]+\]")
 
 
 def _store(context: Any) -> Any:
@@ -65,7 +72,11 @@ def find_existing(
         return None
     sent_at = _parse(marker.get("at"))
     targets = {language.locale for language in options.target_languages}
-    candidates = [asset for asset in hook.iter_assets() if _could_be(asset, options.locale, targets, sent_at)]
+    candidates = [
+        asset
+        for asset in hook.iter_assets()
+        if _could_be(asset, options.locale, targets, sent_at) and not _named_for_another(asset, options.name)
+    ]
     if len(candidates) == 1:
         log.warning(
             "Found asset %s of an unanswered create by its locales and time (no asset is named %r: guess "
@@ -80,6 +91,11 @@ def find_existing(
             f"{', '.join(asset.id for asset in candidates)}; stopping instead of guessing or paying again"
         )
     return None
+
+
+def _named_for_another(asset: AssetSummary, own_name: str) -> bool:
+    """The asset's name carries a task reference that is not this task's: another task made it."""
+    return bool(asset.name and REFERENCE_IN_NAME.search(asset.name)) and asset.name != own_name
 
 
 def _could_be(asset: AssetSummary, source: str, targets: set[str], sent_at: datetime | None) -> bool:

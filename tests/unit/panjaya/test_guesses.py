@@ -39,7 +39,12 @@ def create_operator(panjaya: PanjayaObjects, **overrides: Any) -> PanjayaCreateA
 
 
 def names_dropped(operator: PanjayaCreateAssetOperator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Panjaya keeps no name: the name lookup finds nothing and the list shows no names."""
     monkeypatch.setattr(operator.hook, "find_assets_named", lambda name: [])
+    listed = operator.hook.iter_assets
+    monkeypatch.setattr(
+        operator.hook, "iter_assets", lambda: (a.model_copy(update={"name": None}) for a in listed())
+    )
 
 
 def lose_the_answer(operator: PanjayaCreateAssetOperator, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,4 +106,26 @@ def test_several_candidates_stop_the_task_instead_of_paying(
     names_dropped(retry, monkeypatch)
     with pytest.raises(AirflowFailException, match="may be any of"):
         retry.execute(context)
+    assert panjaya.counters()["created"] == {"panjaya:asset": 2}
+
+
+def test_another_runs_named_asset_is_never_taken_for_a_create_that_never_arrived(
+    panjaya: PanjayaObjects, make_context: ContextFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen in the chaos suite: the create was lost before Panjaya, and another run's asset of the same
+    source and languages, made meanwhile, was adopted. Its name names the other task: not ours."""
+    context = make_context()
+    first = create_operator(panjaya)
+
+    def never_arrives(options: Any) -> str:
+        raise Killed
+
+    monkeypatch.setattr(first, "_submit", never_arrives)
+    with pytest.raises(Killed):
+        first.execute(context)
+    other_run = FakeTaskInstance(run_id="manual__another")
+    other = create_operator(panjaya).execute(make_context(other_run))
+    retry = create_operator(panjaya)
+    result = retry.execute(context)
+    assert result["asset_id"] != other["asset_id"]
     assert panjaya.counters()["created"] == {"panjaya:asset": 2}
