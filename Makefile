@@ -7,7 +7,7 @@ VENV := .venv
 STAMP := $(VENV)/.synced
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: demo test lint bench bench-fanout chaos up down sandbox clean
+.PHONY: demo test lint bench bench-fanout chaos chaos-small up down sandbox clean
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -45,6 +45,9 @@ bench-fanout: $(STAMP)  ## one video x 20 languages x 4 caption formats on the s
 # Both topologies at once: LocalExecutor/SQLite, and Celery/PostgreSQL/Redis (127.0.0.1:5432 and :6379).
 chaos: $(STAMP)  ## vendor faults and crashes on the real stack; fails unless every run completes, nothing paid twice
 	$(VENV)/bin/python -m chaos
+
+chaos-small: $(STAMP)  ## the small chaos suite as a pytest test (about 9 minutes; deselected from make test)
+	$(VENV)/bin/pytest -q -m chaos tests/integration/test_chaos_small.py
 
 up: $(STAMP)  ## the sandbox plus Airflow, left running for the UI
 	$(VENV)/bin/vloc up
