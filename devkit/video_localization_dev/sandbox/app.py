@@ -19,6 +19,7 @@ from video_localization_dev.media import media_dir
 from video_localization_dev.sandbox.state import (
     Fault,
     FaultInjected,
+    JobFault,
     Sandbox,
     SandboxSettings,
     fault_response_handler,
@@ -36,6 +37,12 @@ class FaultRequest(BaseModel):
     path_prefix: str | None = None
     retry_after: float | None = None
     message: str = "injected fault"
+
+
+class JobFaultRequest(BaseModel):
+    vendor: str
+    locale: str
+    times: int = 1
 
 
 def _control_router(sandbox: Sandbox) -> APIRouter:
@@ -57,6 +64,12 @@ def _control_router(sandbox: Sandbox) -> APIRouter:
     @router.post("/faults")
     def add_fault(fault: FaultRequest) -> dict:
         sandbox.add_fault(Fault(**fault.model_dump()))
+        return {"queued": fault.model_dump()}
+
+    @router.post("/job-faults")
+    def add_job_fault(fault: JobFaultRequest) -> dict:
+        """The next paid job(s) for one language at one vendor fail on the vendor's side (fallback demos)."""
+        sandbox.add_job_fault(JobFault(**fault.model_dump()))
         return {"queued": fault.model_dump()}
 
     @router.get("/callbacks")

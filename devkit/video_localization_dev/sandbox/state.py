@@ -67,6 +67,17 @@ class Fault:
 
 
 @dataclass
+class JobFault:
+    """An injected vendor-side failure: the next `times` paid jobs for `locale` at `vendor` fail, each in
+    that vendor's documented failure shape (a Failed version, a failed job with its error code, a FAILED
+    dubbing job with its error info). For demos and tests of fallback."""
+
+    vendor: str
+    locale: str
+    times: int = 1
+
+
+@dataclass
 class SentCallback:
     vendor: str
     url: str
@@ -92,6 +103,7 @@ class Sandbox:
     requests: Counter = field(default_factory=Counter)
     created: Counter = field(default_factory=Counter)
     faults: list[Fault] = field(default_factory=list)
+    job_faults: list[JobFault] = field(default_factory=list)
     callbacks: list[SentCallback] = field(default_factory=list)
     error_bodies: dict[str, ErrorBodyFactory] = field(default_factory=dict)
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
@@ -122,6 +134,7 @@ class Sandbox:
             self.requests.clear()
             self.created.clear()
             self.faults.clear()
+            self.job_faults.clear()
             self.callbacks.clear()
             for hook in self.reset_hooks:
                 hook()
@@ -152,6 +165,24 @@ class Sandbox:
     def add_fault(self, fault: Fault) -> None:
         with self.lock:
             self.faults.append(fault)
+
+    def add_job_fault(self, fault: JobFault) -> None:
+        with self.lock:
+            self.job_faults.append(fault)
+
+    def take_job_fault(self, vendor: str, locale: str) -> bool:
+        """Whether the job being created for `locale` at `vendor` must fail (and count that one down).
+
+        `locale` matches a fault's tag exactly or by its language (`fr` matches a fault on `fr-FR`), since
+        some vendors name languages by two-letter codes."""
+        with self.lock:
+            for fault in self.job_faults:
+                if fault.vendor != vendor or fault.times <= 0:
+                    continue
+                if locale.lower() in (fault.locale.lower(), fault.locale.split("-")[0].lower()):
+                    fault.times -= 1
+                    return True
+        return False
 
     # -- signed, expiring links -------------------------------------------------------------------
     def sign_path(self, path: str, ttl_seconds: int | None = None) -> str:
