@@ -145,6 +145,7 @@ class BlendVisionAdapter:
             output_dir=job["output_dir"],
             locale=job["locale"],
             file_stem=job["file_stem"],
+            lineage_source=job.get("lineage_source"),  # the run's source (redacted): the OpenLineage input
         )
 
     def vendor_side(self, failure: VendorError) -> bool:

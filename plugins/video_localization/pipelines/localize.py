@@ -358,6 +358,7 @@ def language_jobs(plan: Mapping[str, Any], prepared: Any) -> list[dict[str, Any]
             "source_language": plan["source_language"],
             "output_dir": output_dir(plan, locale),
             "file_stem": naming.file_stem(plan["slug"], locale, vendor if compare else None),
+            "lineage_source": secret_source.shown(plan["source"]),
         }
         review = bool(plan["review"]) and vendor == "panjaya" and not ids.get("failure")
         jobs.append(

@@ -256,3 +256,27 @@ def test_caption_jobs_are_one_per_language_with_every_format(tmp_path):
         ("fr-FR", ["SubRip", "WebVtt"], "dubbing"),
     ]
     assert jobs[0]["transcript_version_id"] == "v1" and jobs[1]["srt"].endswith("sample.fr-FR.srt")
+
+
+def test_the_new_keys_are_known_and_an_unknown_key_is_refused(tmp_path):
+    plan = localize.build_plan(
+        _conf(
+            target_languages=["fr-FR"],
+            title="Launch Q3",
+            vendor_preference=["akool", "panjaya"],
+            fallback=True,
+            compare_vendors=[],
+            output_location=str(tmp_path),
+        ),
+        "r1",
+    )
+    assert (plan["title"], plan["fallback"], plan["vendor_preference"]) == (
+        "Launch Q3",
+        True,
+        ["akool", "panjaya"],
+    )
+    # Vendors left out of the preference come last.
+    assert plan["routes"] == [{"locale": "fr-FR", "vendor": "akool", "fallbacks": ["panjaya", "blendvision"]}]
+    with pytest.raises((InvalidInputError, InvalidInputs)) as refused:
+        localize.build_plan(_conf(target_languages=["fr-FR"], human_review=True), "r1")
+    assert "human_review" in str(refused.value) and "unknown key" in str(refused.value)
