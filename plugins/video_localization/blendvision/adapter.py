@@ -103,10 +103,15 @@ class BlendVisionAdapter:
             validate_interval,
             validate_source_language,
             validate_targets,
+            validate_upload,
         )
-        from video_localization.core.validation import Checks
+        from video_localization.core.validation import Checks, as_field
 
         checks = Checks()
+        if request.source_kind == "path":  # a URL is fetched at prepare and named `source.mp4`
+            # The library's checks (size, extension) blame its own fields: the user wrote `source`.
+            with checks.field(), as_field("source", request.conf.get("source"), ("source_path", "file_name")):
+                validate_upload(source_path=request.source)
         language = checks.run(validate_source_language, request.source_language)
         checks.run(validate_targets, language.tag if language else None, targets)
         checks.run(validate_interval, request.conf.get("start_time"), request.conf.get("end_time"))
