@@ -121,9 +121,16 @@ def localize_video() -> None:
 
     per_language = language.expand_kwargs(languages(planned, prepared.output))
 
+    # After every language is done, whether or not it was delivered. (ALL_DONE_MIN_ONE_SUCCESS would skip
+    # them whenever one upstream was skipped, such as captions that nobody asked for.)
     @task(trigger_rule=TriggerRule.ALL_DONE)
-    def caption_jobs(plan: dict[str, Any], **context: Any) -> list[dict[str, Any]]:
+    def caption_jobs(plan: dict[str, Any] | None, **context: Any) -> list[dict[str, Any]]:
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from video_localization.pipelines import localize
+
+        if plan is None:
+            raise AirflowSkipException("the plan failed: no language to caption")
 
         delivered = context["ti"].xcom_pull(task_ids="language.deliver")
         return localize.caption_jobs(plan, delivered)
@@ -135,8 +142,12 @@ def localize_video() -> None:
     ).expand(job=jobs)
 
     @task(trigger_rule=TriggerRule.ALL_DONE, outlets=[MANIFESTS])
-    def manifest(plan: dict[str, Any], **context: Any) -> dict[str, Any]:
+    def manifest(plan: dict[str, Any] | None, **context: Any) -> dict[str, Any]:
         """Every routed language with its vendor, status and reason (rejected, failed, moved), files."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        if plan is None:
+            raise AirflowSkipException("the plan failed: nothing was routed, no manifest to write")
         from video_localization.core.dubbing_operators import FAILURE_XCOM_KEY
         from video_localization.panjaya.review import DECISION_XCOM_KEY
         from video_localization.pipelines import localize
@@ -196,7 +207,7 @@ def localize_video() -> None:
 
         written = context["ti"].xcom_pull(task_ids="manifest")
         if not written:
-            raise AirflowFailException("no manifest was written; see the run's failed tasks")
+            raise AirflowFailException("no manifest was written (did the plan fail?); see the failed tasks")
         if written["not_delivered"]:
             raise AirflowFailException("not delivered: " + "; ".join(written["not_delivered"]))
 

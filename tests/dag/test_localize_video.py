@@ -202,6 +202,8 @@ def test_bad_request_fails_at_plan_before_any_vendor_call(localize_dag, vendors_
     assert run.state == DagRunState.FAILED
     states = _states(run)
     assert states[("plan", -1)] == "failed"
+    # After a failed plan, no step works on nothing: no manifest; only `outcome` fails the run with it.
+    assert states[("manifest", -1)] == "skipped" and states[("outcome", -1)] == "failed"
     assert vendors_env.counters()["requests_by_vendor"] == {}
 
 
