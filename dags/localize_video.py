@@ -1,16 +1,18 @@
-"""localize_video: one source video -> a dubbed video (and subtitles) per target language, plus a manifest.
+"""localize_video: one source video -> a dubbed video (and captions) per target language, plus a manifest.
 
-plan (validate everything, no vendor call) -> the chosen dubbing vendor's branch:
+The rows are the user's steps, whatever the vendors:
 
-- panjaya: asset (create or upload, wait for the versions) -> per language [optional human review ->
-  generate -> download]
-- akool: translate (one job per language, one request) -> per language download
-- blendvision: upload the source to the library -> per language [dubbing job -> download]
+- plan: validate everything and route each language to a vendor that dubs it (no vendor call);
+- prepare: once per vendor group (Panjaya asset, Akool translate request, BlendVision upload);
+- language (per routed language): review (Panjaya, when asked) -> dub (with fallback to the next
+  capable vendor when allowed) -> deliver (`<run>/<locale>/<title>.<locale>.mp4`);
+- captions: per language, every requested format (converted here, or a Rev order);
+- manifest: manifest.json (schema v2): vendor, status and reason, files, ids, timings per language;
+- notify: POST the summary to the user's HTTP connection (when one is named);
+- outcome: fails the run when a language was not delivered (not a silent Success).
 
--> captions per language (the source's too) and format: converted here from the vendor's SRT, or from a
-Rev order per language -> manifest.json (every file, checksum, vendor ids, timings) -> notification.
-
-Wiring only: the logic lives in `video_localization.pipelines.localize` and the vendors' operators.
+Wiring only: the logic lives in `video_localization.pipelines` and the vendors' adapters, imported when a
+task runs, not when this file is parsed.
 """
 
 from __future__ import annotations
@@ -19,33 +21,25 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Asset, TriggerRule, dag, task, task_group
-from airflow.sdk.exceptions import AirflowFailException
 
-from video_localization.akool.operators import AkoolDownloadTranslationOperator, AkoolTranslateVideoOperator
-from video_localization.blendvision.operators import (
-    BlendVisionDownloadOutputOperator,
-    BlendVisionDubbingJobOperator,
-    BlendVisionUploadSourceOperator,
-)
-from video_localization.core.captions.operators import ConvertCaptionsOperator
 from video_localization.core.config import float_setting
-from video_localization.core.errors import InvalidInputError, InvalidInputs
+from video_localization.core.dubbing_operators import (
+    DeliverLanguageOperator,
+    DubLanguageOperator,
+    PrepareVendorOperator,
+)
 from video_localization.core.lazy import ImportOnRunOperator
 from video_localization.core.links import attach_manifest_link
 from video_localization.notifications import RunFailureNotifier
-from video_localization.panjaya.operators import (
-    PanjayaAssetFromSourceOperator,
-    PanjayaDownloadVersionOperator,
-    PanjayaGenerateVersionOperator,
-)
 from video_localization.panjaya.review import PanjayaReviewOperator
-from video_localization.pipelines import localize
-from video_localization.rev.operators import RevCaptionOrderOperator, RevDownloadCaptionsOperator
+from video_localization.pipelines.captions_step import LanguageCaptionsOperator
+from video_localization.pipelines.localize_form import params
 
 MANIFESTS = Asset(name="localized_video_manifests", uri="file:///video-localization/manifests")
 
 # How often the triggerer asks the vendor, from quick to slow (seconds); the demo and tests shorten it.
 POLL = {
+    "deferrable": True,
     "poll_interval": float_setting("poll_interval"),
     "max_poll_interval": float_setting("max_poll_interval"),
 }
@@ -55,7 +49,7 @@ POLL = {
     dag_id="localize_video",
     schedule=None,
     catchup=False,
-    params=localize.params(),
+    params=params(),
     tags=["video-localization", "dubbing"],
     doc_md=__doc__,
     max_active_tasks=16,
@@ -65,41 +59,41 @@ POLL = {
 def localize_video() -> None:
     @task(retries=0)
     def plan(**context: Any) -> dict[str, Any]:
-        """Validate the whole request before any vendor call; a bad request fails here, never retried."""
+        """Validate the whole request and route its languages before any vendor call; never retried."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from video_localization.core.errors import InvalidInputError, InvalidInputs
+        from video_localization.pipelines import localize
+
         try:
-            return localize.build_plan(dict(context["params"]), context["run_id"])
+            planned = localize.build_plan(dict(context["params"]), context["run_id"])
         except (InvalidInputError, InvalidInputs) as error:
             raise AirflowFailException(f"Invalid request: {error}") from error
+        print(f"Route: {planned['route_text']}")
+        for warning in planned["warnings"]:
+            print(f"Warning: {warning}")
+        return planned
 
     planned = plan()
 
-    @task.branch
-    def dubbing_vendor(plan: dict[str, Any]) -> str:
-        return localize.VENDOR_TASKS[plan["vendor"]]["ids"]
+    @task
+    def vendor_groups(plan: dict[str, Any]) -> list[dict[str, Any]]:
+        from video_localization.pipelines import localize
 
-    branch = dubbing_vendor(planned)
+        return localize.vendor_groups(plan)
 
-    # -- Panjaya: one asset, one version per language ---------------------------------------------
-    asset = PanjayaAssetFromSourceOperator(
-        task_id="create_asset",
-        source=planned["source"],
-        source_locale=planned["source_language"],
-        target_locales=planned["target_languages"],
-        speakers_count=planned["speakers_count"],
-        start_time=planned["start_time"],
-        end_time=planned["end_time"],
-        lips_model=planned["lips_model"],
-        voice_anonymization=planned["voice_anonymization"],
-        deferrable=True,
-        **POLL,
-    )
+    prepared = PrepareVendorOperator.partial(
+        task_id="prepare", plan=planned, map_index_template="{{ task.group['vendor'] }}", **POLL
+    ).expand(group=vendor_groups(planned))
 
     @task
-    def language_jobs(plan: dict[str, Any], asset: dict[str, Any]) -> list[dict[str, Any]]:
-        return localize.language_jobs(plan, asset)
+    def languages(plan: dict[str, Any], prepared: Any) -> list[dict[str, Any]]:
+        from video_localization.pipelines import localize
+
+        return localize.language_jobs(plan, prepared)
 
     @task_group
-    def localize_language(locale: str, version_id: str, output_dir: str, review: bool) -> Any:
+    def language(job: Any, locale: str, version_id: str, review: bool) -> Any:
         approval = PanjayaReviewOperator(
             task_id="review",
             version_id=version_id,
@@ -107,146 +101,83 @@ def localize_video() -> None:
             enabled=review,
             map_index_template="{{ task.locale }}",
         )
-        generate = PanjayaGenerateVersionOperator(
-            task_id="generate",
-            version_id=version_id,
-            locale=locale,
-            deferrable=True,
-            trigger_rule="none_failed",  # runs after an approval, or when review was not asked for
-            map_index_template="{{ task.locale }}",
+        dubbed = DubLanguageOperator(
+            task_id="dub",
+            job=job,
+            plan=planned,
+            trigger_rule="none_failed",  # after an approval, or when no review was asked for
+            map_index_template="{{ task.job['label'] }}",
             **POLL,
         )
-        download = PanjayaDownloadVersionOperator(
-            task_id="download",
-            version_id=version_id,
-            locale=locale,
-            output_dir=output_dir,
-            map_index_template="{{ task.locale }}",
+        delivered = DeliverLanguageOperator(
+            task_id="deliver",
+            job=job,
+            dubbed=dubbed.output,
+            plan=planned,
+            map_index_template="{{ task.job['label'] }}",
         )
-        approval >> generate >> download
-        return download.output
+        approval >> dubbed >> delivered
+        return delivered.output
 
-    panjaya_delivered = localize_language.expand_kwargs(language_jobs(planned, asset.output))
+    per_language = language.expand_kwargs(languages(planned, prepared.output))
 
-    # -- Akool: one request, one job per language -------------------------------------------------
-    translate = AkoolTranslateVideoOperator(
-        task_id="akool_translate",
-        source_url=planned["source"],
-        source_locale=planned["source_language"],
-        target_locales=planned["target_languages"],
-        lipsync=planned["lipsync"],
-        face_enhance=planned["face_enhance"],
-        deferrable=True,
-        **POLL,
-    )
+    # After every language is done, whether or not it was delivered. (ALL_DONE_MIN_ONE_SUCCESS would skip
+    # them whenever one upstream was skipped, such as captions that nobody asked for.)
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def caption_jobs(plan: dict[str, Any] | None, **context: Any) -> list[dict[str, Any]]:
+        from airflow.sdk.exceptions import AirflowSkipException
 
-    @task
-    def akool_jobs(plan: dict[str, Any], translated: dict[str, Any]) -> list[dict[str, Any]]:
-        return localize.akool_jobs(plan, translated)
+        from video_localization.pipelines import localize
 
-    akool_delivered = AkoolDownloadTranslationOperator.partial(
-        task_id="akool_download", map_index_template="{{ task.locale }}"
-    ).expand_kwargs(akool_jobs(planned, translate.output))
+        if plan is None:
+            raise AirflowSkipException("the plan failed: no language to caption")
 
-    # -- BlendVision: upload once, one dubbing job per language -----------------------------------
-    upload = BlendVisionUploadSourceOperator(task_id="blendvision_upload", source_path=planned["source"])
+        delivered = context["ti"].xcom_pull(task_ids="language.deliver")
+        return localize.caption_jobs(plan, delivered)
 
-    @task
-    def blendvision_targets(plan: dict[str, Any]) -> list[str]:
-        return plan["target_languages"]  # mapping needs a task's own return value, not a plan key
+    jobs = caption_jobs(planned)
+    per_language >> jobs
+    captions = LanguageCaptionsOperator.partial(
+        task_id="captions", map_index_template="{{ task.job['locale'] }}", **POLL
+    ).expand(job=jobs)
 
-    dubbed = BlendVisionDubbingJobOperator.partial(
-        task_id="blendvision_dub",
-        source_file_id=upload.output["file_id"],
-        source_language=planned["source_language"],
-        start_time=planned["start_time"],
-        end_time=planned["end_time"],
-        deferrable=True,
-        map_index_template="{{ task.target_language }}",
-        **POLL,
-    ).expand(target_language=blendvision_targets(planned))
+    @task(trigger_rule=TriggerRule.ALL_DONE, outlets=[MANIFESTS])
+    def manifest(plan: dict[str, Any] | None, **context: Any) -> dict[str, Any]:
+        """Every routed language with its vendor, status and reason (rejected, failed, moved), files."""
+        from airflow.sdk.exceptions import AirflowSkipException
 
-    @task
-    def blendvision_jobs(plan: dict[str, Any], dubbed: Any) -> list[dict[str, Any]]:
-        return localize.blendvision_jobs(plan, dubbed)
+        if plan is None:
+            raise AirflowSkipException("the plan failed: nothing was routed, no manifest to write")
+        from video_localization.core.dubbing_operators import FAILURE_XCOM_KEY
+        from video_localization.panjaya.review import DECISION_XCOM_KEY
+        from video_localization.pipelines import localize
+        from video_localization.pipelines import manifest as manifests
 
-    blendvision_delivered = BlendVisionDownloadOutputOperator.partial(
-        task_id="blendvision_download", map_index_template="{{ task.locale }}"
-    ).expand_kwargs(blendvision_jobs(planned, dubbed.output))
-
-    branch >> [asset, translate, upload]
-    upload >> dubbed
-
-    # -- what the chosen branch delivered ---------------------------------------------------------
-    # The branches not taken are skipped; what follows runs after the one taken, unless it failed.
-    @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)
-    def deliveries(plan: dict[str, Any], **context: Any) -> dict[str, Any]:
-        ti = context["ti"]
-        tasks = localize.VENDOR_TASKS[plan["vendor"]]
-        results = localize.as_result_list(ti.xcom_pull(task_ids=tasks["download"]))
-        if not results:
-            raise AirflowFailException("no language was delivered; see the failed tasks of this run")
-        return {
-            "results": results,
-            "ids": localize.vendor_ids(plan["vendor"], ti.xcom_pull(task_ids=tasks["ids"])),
-        }
-
-    delivered = deliveries(planned)
-    [panjaya_delivered, akool_delivered, blendvision_delivered] >> delivered
-
-    # -- captions: per language and format, converted here or ordered from Rev --------------------
-    @task
-    def local_caption_jobs(plan: dict[str, Any], delivered: dict[str, Any]) -> list[dict[str, Any]]:
-        jobs = localize.local_caption_jobs(plan, delivered["results"])
-        if jobs:
-            localize.fetch_source_transcript(plan, delivered["ids"])
-        return jobs
-
-    converted = ConvertCaptionsOperator.partial(
-        task_id="convert_captions", map_index_template="{{ task.locale }} {{ task.formats[0] }}"
-    ).expand_kwargs(local_caption_jobs(planned, delivered))
-
-    @task
-    def rev_caption_jobs(plan: dict[str, Any], delivered: dict[str, Any]) -> list[dict[str, Any]]:
-        return localize.rev_caption_jobs(plan, delivered["results"])
-
-    ordered = RevCaptionOrderOperator.partial(
-        task_id="rev_caption_order", deferrable=True, map_index_template="{{ task.locale }}", **POLL
-    ).expand_kwargs(rev_caption_jobs(planned, delivered))
-
-    @task
-    def rev_download_jobs(plan: dict[str, Any], orders: Any) -> list[dict[str, Any]]:
-        return localize.rev_download_jobs(plan, orders)
-
-    rev_captions = RevDownloadCaptionsOperator.partial(
-        task_id="rev_caption_download", map_index_template="{{ task.locale }} {{ task.formats[0] }}"
-    ).expand_kwargs(rev_download_jobs(planned, ordered.output))
-
-    # -- manifest and notification ----------------------------------------------------------------
-    @task(trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS, outlets=[MANIFESTS])
-    def manifest(plan: dict[str, Any], delivered: dict[str, Any], **context: Any) -> dict[str, Any]:
-        """Every target language with its files (a language rejected in review is listed undelivered)."""
         ti, dag_run = context["ti"], context["dag_run"]
-        captions = localize.captions_by_locale(
-            ti.xcom_pull(task_ids="convert_captions"), ti.xcom_pull(task_ids="rev_caption_download")
-        )
         document = localize.build_manifest(
             plan,
-            delivered["ids"],
-            delivered["results"],
             {
                 "dag_id": dag_run.dag_id,
                 "run_id": dag_run.run_id,
                 "started_at": dag_run.start_date.isoformat() if dag_run.start_date else None,
             },
-            captions,
+            delivered=ti.xcom_pull(task_ids="language.deliver"),
+            failures=ti.xcom_pull(task_ids="language.dub", key=FAILURE_XCOM_KEY),
+            decisions=ti.xcom_pull(task_ids="language.review", key=DECISION_XCOM_KEY),
+            captions=ti.xcom_pull(task_ids="captions"),
         )
         stored = localize.write_manifest(plan, document)
         context["outlet_events"][MANIFESTS].extra = {"manifest": stored.uri, "run_id": dag_run.run_id}
-        return {"manifest": stored.to_dict(), "summary": localize.manifest_summary(document, stored.uri)}
+        return {
+            "manifest": stored.to_dict(),
+            "summary": manifests.summary(document, stored.uri),
+            "not_delivered": localize.not_delivered(
+                document, ti.xcom_pull(task_ids="caption_jobs"), ti.xcom_pull(task_ids="captions")
+            ),
+        }
 
-    written = attach_manifest_link(manifest(planned, delivered))
-    [converted, rev_captions] >> written
+    written = attach_manifest_link(manifest(planned))
+    captions >> written
 
     @task.short_circuit(ignore_downstream_trigger_rules=False)
     def notification_wanted(**context: Any) -> bool:
@@ -266,6 +197,21 @@ def localize_video() -> None:
         retries=3,
     )
     written >> notification_wanted() >> notify
+
+    @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
+    def outcome(**context: Any) -> None:
+        """Fail the run when a language was not delivered for another reason than a person's rejection
+        (or no manifest was written), so a run is never a silent Success. A leaf beside `notify`: the
+        summary is posted whatever this answers."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        written = context["ti"].xcom_pull(task_ids="manifest")
+        if not written:
+            raise AirflowFailException("no manifest was written (did the plan fail?); see the failed tasks")
+        if written["not_delivered"]:
+            raise AirflowFailException("not delivered: " + "; ".join(written["not_delivered"]))
+
+    written >> outcome()
 
 
 localize_video()

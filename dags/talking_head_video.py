@@ -68,6 +68,7 @@ def talking_head_video() -> None:
         emotion: str | None,
         video_name: str,
         output_dir: str,
+        file_stem: str,
         delete_remote: bool,
     ) -> Any:
         generate = CDNVideoGenerateOperator(
@@ -90,6 +91,7 @@ def talking_head_video() -> None:
             job_id=generate.output["job_id"],
             locale=locale,
             output_dir=output_dir,
+            file_stem=file_stem,
             rename_to=video_name,
             delete_remote=delete_remote,
             map_index_template="{{ task.locale }}",

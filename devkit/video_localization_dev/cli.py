@@ -42,6 +42,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         dag_id=args.dag,
         captions=args.captions,
         formats=_languages(args.formats),
+        fail=args.fail,
     )
 
 
@@ -114,7 +115,18 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="run localize_video end to end against the sandbox")
     demo.add_argument("--languages", default="fr-FR,de-DE,es-ES", help="comma-separated target languages")
     demo.add_argument("--output", default=str(PROJECT_DIR / "output"))
-    demo.add_argument("--vendor", default="panjaya", choices=["panjaya", "akool", "blendvision"])
+    demo.add_argument(
+        "--vendor",
+        default="auto",
+        choices=["auto", "panjaya", "akool", "blendvision"],
+        help="auto: each language to the first vendor that dubs it (a run can span vendors)",
+    )
+    demo.add_argument(
+        "--fail",
+        default=None,
+        metavar="LOCALE@VENDOR",
+        help="inject a vendor-side failure of one language's job (e.g. fr-FR@panjaya) and turn fallback on",
+    )
     demo.add_argument("--dag", default="localize_video", choices=["localize_video", "talking_head_video"])
     demo.add_argument(
         "--captions",

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from video_localization_dev.media import media_dir
 from video_localization_dev.rest import AirflowRest
 from video_localization_dev.stack import ADMIN_USER, Stack
 
@@ -47,42 +46,59 @@ def _file_problems(locale: str, entry: dict[str, Any]) -> list[str]:
 
 
 def verify_manifest(
-    manifest: dict[str, Any], expected_languages: list[str], caption_formats: int = 0
+    manifest: dict[str, Any],
+    expected_languages: list[str],
+    caption_formats: int = 0,
+    run_dir: Path | None = None,
 ) -> list[str]:
-    """Every problem with the delivered files (empty when all verify)."""
+    """Every problem with the delivered files (empty when all verify). Manifest v2 paths are relative to
+    `run_dir` (the manifest's folder); v1 manifests (talking_head_video) carry absolute URIs."""
     problems = []
-    by_locale = {language["locale"]: language for language in manifest["languages"]}
+    by_locale: dict[str, list[dict[str, Any]]] = {}
+    for language in manifest["languages"]:
+        by_locale.setdefault(language["locale"], []).append(language)
     for locale in expected_languages:
-        language = by_locale.get(locale)
-        if language is None or language["status"] != "delivered":
-            problems.append(f"{locale}: not delivered")
+        entries = [lang for lang in by_locale.get(locale, []) if lang["status"] == "delivered"]
+        if not entries:
+            reasons = "; ".join(str(lang.get("reason")) for lang in by_locale.get(locale, []))
+            problems.append(f"{locale}: not delivered{f' ({reasons})' if reasons else ''}")
             continue
-        for entry in language["files"]:
-            problems.extend(_file_problems(locale, entry))
-    if caption_formats:
-        captions = manifest.get("captions", {}).get("files", {})
-        for locale in [manifest.get("source_language"), *expected_languages]:
-            files = captions.get(locale, [])
-            if len(files) < caption_formats:
-                problems.append(f"{locale}: {len(files)} caption files, expected {caption_formats}")
+        for language in entries:
+            files = [_entry(entry, run_dir) for entry in language["files"]]
             for entry in files:
                 problems.extend(_file_problems(locale, entry))
+            captions = [entry for entry in language["files"] if entry.get("kind") == "captions"]
+            if caption_formats and run_dir is not None and len(captions) < caption_formats:
+                problems.append(f"{locale}: {len(captions)} caption files, expected {caption_formats}")
     return problems
 
 
-def print_table(manifest: dict[str, Any]) -> None:
-    rows = [("language", "file", "bytes", "vendor job id")]
+def _entry(entry: dict[str, Any], run_dir: Path | None) -> dict[str, Any]:
+    """A v2 file entry (`path`, `bytes`) as the v1 shape `_file_problems` reads (`uri`, `size_bytes`)."""
+    if "uri" in entry or run_dir is None:
+        return entry
+    return {"uri": str(run_dir / entry["path"]), "size_bytes": entry["bytes"], "sha256": entry["sha256"]}
+
+
+def print_table(manifest: dict[str, Any], run_dir: Path | None = None) -> None:
+    rows = [("language", "vendor", "status", "file", "bytes")]
     for language in manifest["languages"]:
-        job_id = language.get("job_id") or language.get("task_id") or ""
-        for entry in language["files"]:
-            rows.append((language["locale"], str(_path(entry)), str(entry["size_bytes"]), job_id))
-    for locale, files in manifest.get("captions", {}).get("files", {}).items():
-        rows.extend((locale, str(_path(entry)), str(entry["size_bytes"]), "") for entry in files)
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        vendor = language.get("vendor") or ""
+        if not language["files"]:
+            rows.append((language["locale"], vendor, language["status"], language.get("reason") or "", ""))
+        for raw in language["files"]:
+            entry = _entry(raw, run_dir)
+            name = raw.get("path") or str(_path(entry))
+            rows.append((language["locale"], vendor, language["status"], name, str(entry["size_bytes"])))
+        for attempt in language.get("attempts") or []:
+            rows.append(
+                (language["locale"], attempt["vendor"], attempt["status"], attempt.get("reason") or "", "")
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for index, row in enumerate(rows):
         print(
             "  ".join(
-                cell.rjust(widths[i]) if i == 2 else cell.ljust(widths[i]) for i, cell in enumerate(row)
+                cell.rjust(widths[i]) if i == 4 else cell.ljust(widths[i]) for i, cell in enumerate(row)
             )
         )
         if index == 0:
@@ -101,10 +117,11 @@ def demo_conf(
     """The trigger conf a user would send for this demo."""
     if dag_id == "talking_head_video":
         return {"output_location": str(output)}  # the form's defaults: sample scripts in 3 languages
-    sample = media_dir() / "sample.mp4"
     conf: dict[str, Any] = {
-        # Akool fetches its source itself: give it the sample at the sandbox's address.
-        "source": f"{stack.sandbox_url}/_sandbox/media/sample.mp4" if vendor == "akool" else str(sample),
+        # The sample at the sandbox's http address: every vendor takes it (Akool only fetches URLs;
+        # BlendVision's upload is fetched and uploaded by the project).
+        "source": f"{stack.sandbox_url}/_sandbox/media/sample.mp4",
+        "title": "Demo",
         "source_language": "en-US",
         "target_languages": languages,
         "dubbing_vendor": vendor,
@@ -119,11 +136,12 @@ def demo_conf(
 def run_demo(
     languages: list[str],
     output: Path,
-    vendor: str = "panjaya",
+    vendor: str = "auto",
     keep_running: bool = False,
     dag_id: str = DAG_ID,
     captions: str | None = None,
     formats: list[str] | None = None,
+    fail: str | None = None,
 ) -> int:
     formats = formats or []
     home = Path(tempfile.mkdtemp(prefix="vloc-demo-airflow-"))
@@ -138,6 +156,9 @@ def run_demo(
         rest.wait_for_dag(dag_id)
         rest.unpause(dag_id)
         conf = demo_conf(dag_id, stack, languages, output, vendor, captions, formats)
+        if fail:
+            conf["fallback"] = True
+            inject_failure(stack, fail)
         run = rest.trigger(dag_id, conf)
         run_id = run["dag_run_id"]
         print(f"Triggered {dag_id} run {run_id}; waiting ...", flush=True)
@@ -150,20 +171,22 @@ def run_demo(
         manifest_info = rest.xcom(dag_id, run_id, "manifest")
         manifest_path = _path(manifest_info["manifest"])
         manifest = json.loads(manifest_path.read_text())
+        run_dir = manifest_path.parent
         print()
-        print_table(manifest)
+        print_table(manifest, run_dir)
         print(f"\nManifest: {manifest_path}")
+        if manifest.get("route"):
+            print(f"Route: {manifest['route']}")
+            print(f"Paid jobs at the vendors: {paid_jobs(stack)}")
         expected = [language["locale"] for language in manifest["languages"]]
         if dag_id == DAG_ID:
             expected = languages
-        problems = verify_manifest(manifest, expected, caption_formats=len(formats))
+        problems = verify_manifest(manifest, expected, caption_formats=len(formats), run_dir=run_dir)
         for problem in problems:
             print(f"NOT OK: {problem}", file=sys.stderr)
         if problems:
             return 1
-        total = sum(len(lang["files"]) for lang in manifest["languages"]) + sum(
-            len(files) for files in manifest.get("captions", {}).get("files", {}).values()
-        )
+        total = sum(len(lang["files"]) for lang in manifest["languages"])
         print(f"All {total} files verified in {time.monotonic() - started:.0f} s.")
         if keep_running:
             print(f"\nAirflow UI: {stack.api_url}  login: {ADMIN_USER} / {stack.password}")
@@ -177,3 +200,24 @@ def run_demo(
         if not keep_running:
             stack.stop()
             stack.remove_home()
+
+
+def inject_failure(stack: Stack, spec: str) -> None:
+    """`fr-FR@panjaya`: the sandbox fails that language's next job at that vendor, on the vendor's side."""
+    import httpx
+
+    locale, _, vendor = spec.partition("@")
+    if not locale or not vendor:
+        raise ValueError(f"--fail {spec!r}: expected LOCALE@VENDOR, e.g. fr-FR@panjaya")
+    answer = httpx.post(
+        f"{stack.sandbox_url}/_sandbox/job-faults", json={"vendor": vendor, "locale": locale}, timeout=10
+    )
+    answer.raise_for_status()
+    print(f"Injected: {vendor} will fail the {locale} job (fallback is on)", flush=True)
+
+
+def paid_jobs(stack: Stack) -> dict[str, int]:
+    """The sandbox's count of billable objects created, per vendor and kind."""
+    import httpx
+
+    return httpx.get(f"{stack.sandbox_url}/_sandbox/counters", timeout=10).json()["created"]

@@ -152,7 +152,7 @@ class Stack:
             "AIRFLOW__API__HOST": "127.0.0.1",
             **sandbox_connections(self.sandbox_url),
             "AIRFLOW__VIDEO_LOCALIZATION__OUTPUT_ROOT": str(self.output_dir),
-            "AIRFLOW__VIDEO_LOCALIZATION__DEFAULT_SOURCE": str(media_dir() / "sample.mp4"),
+            "AIRFLOW__VIDEO_LOCALIZATION__DEFAULT_SOURCE": f"{self.sandbox_url}/_sandbox/media/sample.mp4",
             "AIRFLOW__VIDEO_LOCALIZATION__POLL_INTERVAL": str(self.poll_interval),
             "AIRFLOW__VIDEO_LOCALIZATION__MAX_POLL_INTERVAL": str(self.max_poll_interval),
             # Trust boundaries: user URLs may name the sandbox (its sample media), no other local host; local

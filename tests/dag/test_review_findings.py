@@ -68,8 +68,13 @@ def _reviewer(decisions: dict[str, str], stop: threading.Event) -> None:
         time.sleep(0.2)
 
 
+def _manifest(output: Path) -> tuple[Path, dict]:
+    [path] = list(output.glob("*/manifest.json"))
+    return path.parent, json.loads(path.read_text())
+
+
 def test_a_language_rejected_in_review_is_not_generated(localize_dag, panjaya_env, tmp_path):
-    """Rejecting de-DE must skip its (billed) generation; the manifest lists it as not delivered."""
+    """Rejecting de-DE must skip its (billed) generation; the manifest says who rejected it and when."""
     stop = threading.Event()
     reviewer = threading.Thread(
         target=_reviewer, args=({"fr-FR": "Approve", "de-DE": "Reject"}, stop), daemon=True
@@ -91,39 +96,36 @@ def test_a_language_rejected_in_review_is_not_generated(localize_dag, panjaya_en
         reviewer.join()
     states = _states(run)
     assert run.state == DagRunState.SUCCESS, states
-    assert states[("localize_language.generate", 1)] == "skipped", states
-    assert states[("localize_language.download", 1)] == "skipped", states
+    assert states[("language.dub", 1)] == "skipped", states
+    assert states[("language.deliver", 1)] == "skipped", states
     assert panjaya_env.counters()["created"] == {"panjaya:asset": 1, "panjaya:generation": 1}
-    manifest = json.loads((tmp_path / run.run_id / "manifest.json").read_text())
-    status = {lang["locale"]: lang["status"] for lang in manifest["languages"]}
-    assert status == {"fr-FR": "delivered", "de-DE": "not_delivered"}
-    assert sorted(manifest["captions"]["files"]) == ["en-US", "fr-FR"]
+    _, manifest = _manifest(tmp_path)
+    status = {lang["locale"]: (lang["status"], lang["reason"]) for lang in manifest["languages"]}
+    assert status["fr-FR"] == ("delivered", None)
+    assert status["de-DE"][0] == "rejected" and "rejected in review by reviewer" in status["de-DE"][1]
+    assert [entry["path"] for entry in manifest["source_captions"]["files"]] == ["en-US/sample.en-US.srt"]
 
 
 def test_the_manifest_lists_every_file_of_a_caption_run(localize_dag, panjaya_env, tmp_path):
-    """The source transcript (`en-US/en-US.source.srt`) was saved in the run folder but not listed."""
+    """Every file in the run folder is listed once (the source transcript too), with its size."""
     run = localize_dag.test(
         run_conf={
             "source": str(media_dir() / "sample.mp4"),
             "source_language": "en-US",
             "target_languages": ["fr-FR"],
-            "caption_formats": ["SubRip"],
+            "caption_formats": ["SubRip", "WebVtt"],
             "output_location": str(tmp_path),
         }
     )
     assert run.state == DagRunState.SUCCESS, _states(run)
-    run_dir = tmp_path / run.run_id
-    manifest = json.loads((run_dir / "manifest.json").read_text())
+    run_dir, manifest = _manifest(tmp_path)
     entries = [entry for lang in manifest["languages"] for entry in lang["files"]]
-    entries += [entry for files in manifest["captions"]["files"].values() for entry in files]
-    if manifest["captions"].get("source_transcript"):
-        entries.append(manifest["captions"]["source_transcript"])
-    listed = {Path(entry["uri"].removeprefix("file://")) for entry in entries}
+    entries += manifest["source_captions"]["files"]
+    listed = [run_dir / entry["path"] for entry in entries]
     on_disk = {path for path in run_dir.rglob("*") if path.is_file() and path.name != "manifest.json"}
-    assert listed == on_disk
+    assert sorted(listed) == sorted(on_disk)  # each once
     for entry in entries:
-        data = Path(entry["uri"].removeprefix("file://")).read_bytes()
-        assert len(data) == entry["size_bytes"]
+        assert len((run_dir / entry["path"]).read_bytes()) == entry["bytes"]
 
 
 # -- plan and intake checks (no Airflow run) ----------------------------------------------------------
@@ -140,7 +142,7 @@ def test_akool_plan_with_a_bad_source_names_the_field_instead_of_crashing(source
     with pytest.raises(InvalidInputs) as refused:
         build_plan(conf, "run-1")
     fields = {error.field for error in refused.value.errors}
-    assert fields == {"source", "target_languages"}  # the languages are still checked
+    assert fields == {"source", "target_languages"}  # the languages are still checked and routed
 
 
 def test_akool_plan_with_a_local_file_still_checks_the_languages(tmp_path):
@@ -151,9 +153,11 @@ def test_akool_plan_with_a_local_file_still_checks_the_languages(tmp_path):
         "target_languages": ["xx-XX"],
         "output_location": str(tmp_path),
     }
-    with pytest.raises(InvalidInputs) as refused:
+    with pytest.raises(InvalidInputError) as refused:
         build_plan(conf, "run-1")
-    assert {error.field for error in refused.value.errors} == {"source", "target_languages"}
+    assert refused.value.field == "target_languages" and "xx-XX" in str(refused.value)
+    with pytest.raises(InvalidInputError, match="akool fetches the video itself: needs an http"):
+        build_plan({**conf, "target_languages": ["fr-FR"]}, "run-1")
 
 
 @pytest.mark.parametrize("captions_source", ["dubbing", "rev", None])
@@ -205,4 +209,5 @@ def test_plan_refuses_an_interval_past_the_end_of_a_file_source(vendor, start, e
     }
     with pytest.raises(InvalidInputError, match=rf"{field}=.*the source video's length"):
         build_plan(conf, "run-1")
-    assert build_plan({**conf, "start_time": 1, "end_time": 8}, "run-1")["end_time"] == 8
+    plan = build_plan({**conf, "start_time": 1, "end_time": 8}, "run-1")
+    assert plan["options"][vendor]["end_time"] == 8

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from pathlib import Path
 
+import jsonschema
 import pytest
 
 os.environ["AIRFLOW__VIDEO_LOCALIZATION__POLL_INTERVAL"] = "0.1"
@@ -14,6 +14,7 @@ os.environ["AIRFLOW__VIDEO_LOCALIZATION__MAX_POLL_INTERVAL"] = "0.3"
 
 from airflow.sdk import DagRunState
 
+from video_localization.pipelines.manifest import schema_path
 from video_localization.pipelines.talking_head import sample_scripts
 
 #: A plan checks that every connection it will use exists: the vendors' on the sandbox.
@@ -37,9 +38,13 @@ def test_three_languages_from_the_sample_scripts(talking_head_dag, cdnvideo_env,
     mapped = {ti.map_index: ti.rendered_map_index for ti in run.get_task_instances() if ti.map_index >= 0}
     assert sorted(mapped.values()) == ["de-DE", "en-US", "fr-FR"]  # map_index_template names each locale
 
-    run_dir = output / run.run_id
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["vendor"] == "cdnvideo" and manifest["actor"] == {
+    [manifest_path] = list(output.glob("*/manifest.json"))
+    run_dir = manifest_path.parent
+    assert run_dir.name.endswith("-Product-update") and ":" not in run_dir.name
+    manifest = json.loads(manifest_path.read_text())
+    schema = json.loads(schema_path().read_text())
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(manifest)
+    assert manifest["schema_version"] == 2 and manifest["actor"] == {
         "name": "Natalia",
         "version": "latest",
         "shot": "waist",
@@ -52,18 +57,18 @@ def test_three_languages_from_the_sample_scripts(talking_head_dag, cdnvideo_env,
         "fr-FR": "Denise",  # chosen
     }
     for locale, language in languages.items():
-        assert language["status"] == "delivered"
+        assert (language["status"], language["vendor"]) == ("delivered", "cdnvideo")
         assert language["remote_deleted"] is True
         assert language["video_name"] == "Product update"  # renamed from its reference-carrying name
         assert language["script_characters"] == len(scripts[locale])
         assert language["airflow_tasks"]["generate"] == "per_locale.generate"
-        assert all(language["timings"][key] for key in ("submitted_at", "processed_at", "downloaded_at"))
+        assert all(language["timings"][key] for key in ("submitted_at", "completed_at", "delivered_at"))
+        assert language["job_ids"]["task_id"]
         [entry] = language["files"]
-        path = Path(entry["uri"].removeprefix("file://"))
-        assert path == run_dir / locale / "video.mp4"
-        data = path.read_bytes()
+        assert entry["path"] == f"{locale}/Product-update.{locale}.mp4"
+        data = (run_dir / entry["path"]).read_bytes()
         assert data[4:8] == b"ftyp"
-        assert len(data) == entry["size_bytes"] and hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert len(data) == entry["bytes"] and hashlib.sha256(data).hexdigest() == entry["sha256"]
     counters = cdnvideo_env.counters()
     assert counters["created"] == {"cdnvideo:task": 3}
     requests = counters["requests"]
@@ -92,5 +97,6 @@ def test_a_single_locale_run_writes_its_manifest(talking_head_dag, cdnvideo_env,
         run_conf={"output_location": str(tmp_path), "scripts": {"fr-FR": scripts["fr-FR"]}}
     )
     assert run.state == DagRunState.SUCCESS, _states(run)
-    manifest = json.loads((tmp_path / run.run_id / "manifest.json").read_text())
+    [manifest_path] = list(tmp_path.glob("*/manifest.json"))
+    manifest = json.loads(manifest_path.read_text())
     assert [(lang["locale"], lang["status"]) for lang in manifest["languages"]] == [("fr-FR", "delivered")]

@@ -177,8 +177,9 @@ def test_four_languages_survive_a_killed_triggerer_without_paying_twice(
         assert final["state"] == "success", rest.task_instances(DAG_ID, run_id)
 
         manifest_info = rest.xcom(DAG_ID, run_id, "manifest")
-        manifest = json.loads(Path(manifest_info["manifest"]["uri"].removeprefix("file://")).read_text())
-        assert verify_manifest(manifest, LANGUAGES) == []
+        manifest_path = Path(manifest_info["manifest"]["uri"].removeprefix("file://"))
+        manifest = json.loads(manifest_path.read_text())
+        assert verify_manifest(manifest, LANGUAGES, run_dir=manifest_path.parent) == []
 
         created = _sandbox_counters(stack)["created"]
         assert created == {"panjaya:asset": 1, "panjaya:generation": 4}

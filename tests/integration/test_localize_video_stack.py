@@ -59,19 +59,20 @@ def test_run_triggered_over_rest_delivers_verified_files(stack: Stack, rest: Air
 
     manifest_info = rest.xcom(DAG_ID, run["dag_run_id"], "manifest")
     manifest_path = Path(manifest_info["manifest"]["uri"].removeprefix("file://"))
-    assert manifest_path.parent == tmp_path / run["dag_run_id"]
     manifest = json.loads(manifest_path.read_text())
-    assert verify_manifest(manifest, languages) == []
+    assert manifest_path.parent == tmp_path / manifest["run_folder"]
+    assert verify_manifest(manifest, languages, run_dir=manifest_path.parent) == []
     assert hashlib.sha256(manifest_path.read_bytes()).hexdigest() == manifest_info["manifest"]["sha256"]
 
-    asset = rest.xcom(DAG_ID, run["dag_run_id"], "create_asset")
-    assert manifest["asset_id"] == asset["asset_id"]
-    assert set(asset["versions"]) == set(languages)
+    # One Panjaya asset for the group; each language's version in its job ids.
+    assert len({lang["job_ids"]["asset_id"] for lang in manifest["languages"]}) == 1
+    assert {lang["vendor"] for lang in manifest["languages"]} == {"panjaya"}
     # XCom carries ids and URIs only: no signed links, no media.
-    assert "signature=" not in json.dumps(asset) + json.dumps(manifest_info)
+    assert "signature=" not in json.dumps(manifest_info)
 
     mapped = [ti for ti in rest.task_instances(DAG_ID, run["dag_run_id"]) if ti["map_index"] >= 0]
-    assert {ti["rendered_map_index"] for ti in mapped if ti["task_id"].endswith("generate")} == set(languages)
+    labels = {ti["rendered_map_index"] for ti in mapped if ti["task_id"] == "language.dub"}
+    assert labels == {f"{locale} panjaya" for locale in languages}
 
     created = stack_counters(stack)["created"]
     assert created == {"panjaya:asset": 1, "panjaya:generation": 2}

@@ -21,6 +21,7 @@ from video_localization_dev.sandbox.faults import FaultingApp
 from video_localization_dev.sandbox.state import (
     Fault,
     FaultInjected,
+    JobFault,
     Sandbox,
     SandboxSettings,
     fault_response_handler,
@@ -49,6 +50,12 @@ class FaultRequest(BaseModel):
     drop: bool = False
     delay_seconds: float = 0.0
     label: str | None = None
+
+
+class JobFaultRequest(BaseModel):
+    vendor: str
+    locale: str
+    times: int = 1
 
 
 def _control_router(sandbox: Sandbox) -> APIRouter:
@@ -96,6 +103,12 @@ def _control_router(sandbox: Sandbox) -> APIRouter:
                 "pending": [asdict(fault) for fault in sandbox.faults],
                 "fired": [asdict(fired) for fired in sandbox.fired],
             }
+
+    @router.post("/job-faults")
+    def add_job_fault(fault: JobFaultRequest) -> dict:
+        """The next paid job(s) for one language at one vendor fail on the vendor's side (fallback demos)."""
+        sandbox.add_job_fault(JobFault(**fault.model_dump()))
+        return {"queued": fault.model_dump()}
 
     @router.get("/callbacks")
     def callbacks() -> list[dict]:

@@ -122,6 +122,17 @@ class FiredFault:
 
 
 @dataclass
+class JobFault:
+    """An injected vendor-side failure: the next `times` paid jobs for `locale` at `vendor` fail, each in
+    that vendor's documented failure shape (a Failed version, a failed job with its error code, a FAILED
+    dubbing job with its error info). For demos and tests of fallback."""
+
+    vendor: str
+    locale: str
+    times: int = 1
+
+
+@dataclass
 class SentCallback:
     vendor: str
     url: str
@@ -150,6 +161,7 @@ class Sandbox:
     fired: list[FiredFault] = field(default_factory=list)
     #: Every request under a vendor's prefix, faulted or not, by vendor (the base of a fault rate).
     seen: Counter = field(default_factory=Counter)
+    job_faults: list[JobFault] = field(default_factory=list)
     callbacks: list[SentCallback] = field(default_factory=list)
     error_bodies: dict[str, ErrorBodyFactory] = field(default_factory=dict)
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
@@ -184,6 +196,7 @@ class Sandbox:
             self.faults.clear()
             self.fired.clear()
             self.seen.clear()
+            self.job_faults.clear()
             self.callbacks.clear()
             for hook in self.reset_hooks:
                 hook()
@@ -247,6 +260,24 @@ class Sandbox:
         )
         self.fired.append(fired)
         return fired
+
+    def add_job_fault(self, fault: JobFault) -> None:
+        with self.lock:
+            self.job_faults.append(fault)
+
+    def take_job_fault(self, vendor: str, locale: str) -> bool:
+        """Whether the job being created for `locale` at `vendor` must fail (and count that one down).
+
+        `locale` matches a fault's tag exactly or by its language (`fr` matches a fault on `fr-FR`), since
+        some vendors name languages by two-letter codes."""
+        with self.lock:
+            for fault in self.job_faults:
+                if fault.vendor != vendor or fault.times <= 0:
+                    continue
+                if locale.lower() in (fault.locale.lower(), fault.locale.split("-")[0].lower()):
+                    fault.times -= 1
+                    return True
+        return False
 
     # -- signed, expiring links -------------------------------------------------------------------
     def sign_path(self, path: str, ttl_seconds: int | None = None) -> str:

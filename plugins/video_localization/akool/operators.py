@@ -320,7 +320,7 @@ class AkoolDownloadTranslationOperator(DeliveryLineageMixin, AkoolBaseOperator):
     :param akool_conn_id: the Akool connection (default `akool_default`).
     """
 
-    template_fields: Sequence[str] = ("video_model_id", "output_dir", "locale", "lineage_source")
+    template_fields: Sequence[str] = ("video_model_id", "output_dir", "locale", "file_stem", "lineage_source")
     operator_extra_links = (AkoolJobLink(),)
 
     def __init__(
@@ -330,6 +330,7 @@ class AkoolDownloadTranslationOperator(DeliveryLineageMixin, AkoolBaseOperator):
         output_dir: str,
         locale: str | None = None,
         include_srt: bool = True,
+        file_stem: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -337,6 +338,7 @@ class AkoolDownloadTranslationOperator(DeliveryLineageMixin, AkoolBaseOperator):
         self.output_dir = output_dir
         self.locale = locale
         self.include_srt = include_srt
+        self.file_stem = file_stem  # `<file_stem>.mp4` / `.srt` instead of `video.mp4` / `<locale>.srt`
 
     def execute(self, context: Any) -> dict[str, Any]:
         job = self.hook.get_video_info(self.video_model_id)
@@ -355,12 +357,15 @@ class AkoolDownloadTranslationOperator(DeliveryLineageMixin, AkoolBaseOperator):
             )
         locale = self.locale or tag_for_code(job.language or "") or job.language or "und"
         folder = as_storage_path(self.output_dir)
-        files: list[StoredFile] = [self._save_video(url, folder / "video.mp4")]
+        files: list[StoredFile] = [self._save_video(url, folder / f"{self.file_stem or 'video'}.mp4")]
         subtitle_url = job.subtitle_url
         if self.include_srt and subtitle_url:
             files.append(
                 stream_to_storage(
-                    self.hook.api, subtitle_url, folder / f"{locale}.srt", check_head=require_text
+                    self.hook.api,
+                    subtitle_url,
+                    folder / f"{self.file_stem or locale}.srt",
+                    check_head=require_text,
                 )
             )
         result = {

@@ -271,14 +271,23 @@ class BlendVisionDownloadOutputOperator(DeliveryLineageMixin, BlendVisionBaseOpe
     :param blendvision_conn_id: the BlendVision connection (default `blendvision_default`).
     """
 
-    template_fields: Sequence[str] = ("job_id", "output_dir", "locale", "lineage_source")
+    template_fields: Sequence[str] = ("job_id", "output_dir", "locale", "file_stem", "lineage_source")
     operator_extra_links = (BlendVisionDubbingJobLink(),)
 
-    def __init__(self, *, job_id: str, output_dir: str, locale: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        job_id: str,
+        output_dir: str,
+        locale: str | None = None,
+        file_stem: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.job_id = job_id
         self.output_dir = output_dir
         self.locale = locale
+        self.file_stem = file_stem  # `<file_stem>.mp4` instead of `video.mp4`
 
     def execute(self, context: Any) -> dict[str, Any]:
         job = self.hook.get_dubbing_job(self.job_id)
@@ -288,7 +297,7 @@ class BlendVisionDownloadOutputOperator(DeliveryLineageMixin, BlendVisionBaseOpe
                 f"dubbing job {self.job_id} is {job.status.value}{detail}: only a SUCCEEDED job with an "
                 "output file can be downloaded"
             )
-        stem = "audio" if job.source_type == DubbingSourceType.AUDIO else "video"
+        stem = self.file_stem or ("audio" if job.source_type == DubbingSourceType.AUDIO else "video")
         stored, link = download_library_file(
             self.hook, job.output_file_id, as_storage_path(self.output_dir), stem
         )

@@ -221,7 +221,7 @@ async def board_row(
         await run_in_threadpool(load_manifest, manifest_uri, folder) if manifest_uri and folder else None
     )
     lookups = cells.Lookups()
-    if any(ti["task_id"] == cells.REVIEW_STEP and ti.get("try_number") for ti in tis):
+    if any(ti["task_id"] in cells.REVIEW_STEPS and ti.get("try_number") for ti in tis):
         async with limiter:
             try:
                 lookups.approvals = await api.hitl_details(dag_id, run_id)
@@ -296,7 +296,11 @@ def create_board_app() -> FastAPI:
         rows.sort(key=lambda row: row.get("started") or "", reverse=True)
         return {
             "refreshed_at": datetime.now(UTC).isoformat(),
-            "vendors": sorted({row["vendor"] for row in rows}),
+            # Per language too: a routed run (`auto`) spans vendors.
+            "vendors": sorted(
+                {row["vendor"] for row in rows}
+                | {lang["vendor"] for row in rows for lang in row["languages"]}
+            ),
             "languages": sorted({lang["locale"] for row in rows for lang in row["languages"]}),
             "states": sorted({str(row["state"]) for row in rows}),
             "runs": [row for row in rows if matches(row, state, vendor, language)][:limit],

@@ -34,7 +34,16 @@ from video_localization.core.storage import as_storage_path
 LOCALIZE, TALKING_HEAD = "localize_video", "talking_head_video"
 BOARD_DAGS = (LOCALIZE, TALKING_HEAD)
 
-#: Per-language steps of each vendor's branch, in order (mapped tasks, one map index per language).
+#: `localize_video`'s routed graph (issue 15): the same per-language steps whatever the vendor, one
+#: prepare per vendor group (mapped by vendor), one captions task per language (every format).
+ROUTED_CHAIN = ("language.review", "language.dub", "language.deliver")
+ROUTED_SHARED = ("plan", "vendor_groups", "languages")
+PREPARE_STEP = "prepare"
+CAPTIONS_STEP = "captions"
+#: The routed graph's modes (`plan["mode"]`) besides one chosen vendor: a run that may span vendors.
+ROUTED_MODES = ("auto", "compare")
+
+#: Runs made before the routed graph: each vendor's branch, in order (mapped, one map index per language).
 VIDEO_CHAINS: dict[str, tuple[str, ...]] = {
     "panjaya": ("localize_language.review", "localize_language.generate", "localize_language.download"),
     "akool": ("akool_download",),
@@ -50,6 +59,7 @@ SHARED_STEPS: dict[str, tuple[str, ...]] = {
 }
 #: Mapped tasks whose map index follows the plan's language order (before their map index is rendered).
 PLAN_ORDERED = {
+    *ROUTED_CHAIN,
     "localize_language.review",
     "localize_language.generate",
     "localize_language.download",
@@ -59,16 +69,20 @@ PLAN_ORDERED = {
     "per_locale.download",
 }
 #: The step whose success means the language's video is saved, and the one whose XCom names it.
-DOWNLOAD_STEPS = {chain[-1] for chain in VIDEO_CHAINS.values()}
-REVIEW_STEP = "localize_language.review"
-#: Caption steps: mapped per "<locale> <format>" (conversions, Rev downloads) or per locale (Rev orders).
+DOWNLOAD_STEPS = {ROUTED_CHAIN[-1], *(chain[-1] for chain in VIDEO_CHAINS.values())}
+REVIEW_STEPS = (ROUTED_CHAIN[0], "localize_language.review")
+#: Caption steps: mapped per "<locale> <format>" (conversions, Rev downloads) or per locale (Rev orders,
+#: and the routed graph's captions task, which makes every format of its language).
 CAPTION_FORMAT_STEPS = ("convert_captions", "rev_caption_download")
 CAPTION_ORDER_STEP = "rev_caption_order"
-#: XComs pushed before a wait that name the vendor's job (ids only, never links with signatures).
-JOB_ID_XCOMS = {"blendvision_dub": "job_id", "per_locale.generate": "job_id"}
+CAPTION_LANGUAGE_STEPS = (CAPTION_ORDER_STEP, CAPTIONS_STEP)
+#: XComs pushed before a wait that name the vendor's job (ids only, never links with signatures). A dub
+#: step runs the vendor's operator inside its own task instance, so BlendVision's key lands on it.
+JOB_ID_XCOMS = {"blendvision_dub": "job_id", "per_locale.generate": "job_id", "language.dub": "job_id"}
 #: Rendered template fields that are vendor job ids.
 JOB_ID_FIELDS = ("version_id", "video_model_id", "job_id", "order_number")
-STUDIO_URL_STEP, STUDIO_URL_KEY = "localize_language.generate", "studio_url"
+#: Where Panjaya's generate step pushes the version's studio URL (its own task, or the dub step).
+STUDIO_URL_STEPS, STUDIO_URL_KEY = ("language.dub", "localize_language.generate"), "studio_url"
 
 WAITING_STATES = {"deferred", "up_for_reschedule"}
 REVIEW_STATES = {"deferred", "awaiting_input", "running"}
@@ -89,11 +103,30 @@ class Lookups:
 
 
 # -- which run, which languages ----------------------------------------------------------------------
+def is_routed(tis: list[dict[str, Any]]) -> bool:
+    """Whether a `localize_video` run is of the routed graph (its steps are the same for every vendor)."""
+    return any(ti["task_id"] in (*ROUTED_CHAIN, PREPARE_STEP) for ti in tis)
+
+
+def route_vendors(plan: dict[str, Any] | None) -> dict[str, str]:
+    """A routed plan's vendor per language (the first of a comparison's two)."""
+    found: dict[str, str] = {}
+    for item in (plan or {}).get("routes") or []:
+        found.setdefault(str(item.get("locale")), str(item.get("vendor")))
+    return found
+
+
 def run_vendor(dag_id: str, run: dict[str, Any], plan: dict[str, Any] | None) -> str:
+    """The run's vendor: the one vendor every language went to, else the routing mode (`auto`, `compare`)."""
     if dag_id == TALKING_HEAD:
         return "cdnvideo"
     if plan and plan.get("vendor"):
         return str(plan["vendor"])
+    routed = sorted(set(route_vendors(plan).values()))
+    if plan and plan.get("mode") in ROUTED_MODES and (len(routed) != 1 or plan["mode"] == "compare"):
+        return str(plan["mode"])
+    if routed:
+        return routed[0]
     return str((run.get("conf") or {}).get("dubbing_vendor") or "panjaya")
 
 
@@ -200,17 +233,17 @@ def wanted_lookups(
         try_number = int(ti.get("try_number") or 0)
         if state == "failed" and try_number:
             wanted.append(Wanted("reason", task_id, index, try_number))
-        elif state in WAITING_STATES and try_number and task_id != REVIEW_STEP:
+        elif state in WAITING_STATES and try_number and task_id not in REVIEW_STEPS:
             wanted.append(Wanted("status", task_id, index, try_number))
         if (
             manifest is None
             and state == "success"
-            and (task_id in DOWNLOAD_STEPS or task_id in CAPTION_FORMAT_STEPS)
+            and (task_id in DOWNLOAD_STEPS or task_id in (*CAPTION_FORMAT_STEPS, CAPTIONS_STEP))
         ):
             wanted.append(Wanted("xcom", task_id, index, try_number))
         if task_id in JOB_ID_XCOMS and state in WAITING_STATES | {"success", "failed", "running"}:
             wanted.append(Wanted("xcom", task_id, index, try_number, key=JOB_ID_XCOMS[task_id]))
-        if task_id == STUDIO_URL_STEP and state not in QUEUED_STATES and state != "skipped":
+        if task_id in STUDIO_URL_STEPS and state not in QUEUED_STATES and state != "skipped":
             wanted.append(Wanted("xcom", task_id, index, try_number, key=STUDIO_URL_KEY))
     return wanted
 
@@ -277,7 +310,7 @@ def stored_files(result: Any, run_folder: str | None, kind: str | None = None) -
 def _approval_words(approvals: list[dict[str, Any]], map_index: int) -> str | None:
     for detail in approvals:
         ti = detail.get("task_instance") or {}
-        if ti.get("task_id") != REVIEW_STEP or ti.get("map_index") != map_index:
+        if ti.get("task_id") not in REVIEW_STEPS or ti.get("map_index") != map_index:
             continue
         user = (detail.get("responded_by_user") or {}).get("name") or "a reviewer"
         when = str(detail.get("responded_at") or "")[:16].replace("T", " ")
@@ -318,9 +351,9 @@ def _video_cell_from_tasks(
             key = (ti["task_id"], ti["map_index"])
             reason = ctx.lookups.reasons.get(key) or no_reason(ti["task_id"])
             return cell("failed", reason=reason, task_url=ctx.task_url(ti))
-    review = by_task.get(REVIEW_STEP)
+    review = next((by_task[step] for step in REVIEW_STEPS if step in by_task), None)
     if review is not None and review.get("state") == "success":
-        later = [by_task.get(step) for step in VIDEO_CHAINS["panjaya"][1:]]
+        later = [by_task.get(step) for step in ctx.chain[1:]]
         if any(ti is not None and ti.get("state") == "skipped" for ti in later):
             words = _approval_words(ctx.lookups.approvals, review["map_index"]) or "rejected in review"
             return cell("rejected", reason=words, task_url=ctx.task_url(review))
@@ -328,7 +361,7 @@ def _video_cell_from_tasks(
         return cell(
             "review",
             approval_url=ui_task_url(
-                ctx.dag_id, ctx.run_id, REVIEW_STEP, review["map_index"], "/required_actions"
+                ctx.dag_id, ctx.run_id, review["task_id"], review["map_index"], "/required_actions"
             ),
             task_url=ctx.task_url(review),
         )
@@ -403,7 +436,7 @@ def _caption_cell(
     if made:
         return cell("delivered", files=made)
     for ti in caption_tis:
-        if ti_caption_format(ti) != fmt and ti["task_id"] != CAPTION_ORDER_STEP:
+        if ti_caption_format(ti) != fmt and ti["task_id"] not in CAPTION_LANGUAGE_STEPS:
             continue
         state = ti.get("state")
         key = (ti["task_id"], ti["map_index"])
@@ -413,7 +446,7 @@ def _caption_cell(
                 reason=ctx.lookups.reasons.get(key) or no_reason(ti["task_id"]),
                 task_url=ctx.task_url(ti),
             )
-        if state == "success" and ti["task_id"] in CAPTION_FORMAT_STEPS:
+        if state == "success" and ti["task_id"] in (*CAPTION_FORMAT_STEPS, CAPTIONS_STEP):
             found = [f for f in stored_files(ctx.lookups.results.get(key), ctx.run_folder, "captions")]
             return cell("delivered", files=[f for f in found if f.format == fmt] or found)
         if state in WAITING_STATES:
@@ -433,8 +466,11 @@ def _caption_cell(
 def _job_ids(ctx: RunContext, chain_tis: list[dict[str, Any]]) -> dict[str, str]:
     ids: dict[str, str] = {}
     for ti in chain_tis:
+        fields = ti.get("rendered_fields") or {}
+        job = fields.get("job")  # the routed graph's steps: the ids prepare answered for the language
+        named = {**(job.get("ids") or {}), **fields} if isinstance(job, dict) else fields
         for name in JOB_ID_FIELDS:
-            value = (ti.get("rendered_fields") or {}).get(name)
+            value = named.get(name)
             if isinstance(value, str) and value:
                 ids[name] = value
         found = ctx.lookups.job_ids.get((ti["task_id"], ti["map_index"]))
@@ -465,28 +501,34 @@ def build_row(
     vendor = run_vendor(dag_id, run, plan)
     languages = run_languages(dag_id, run, plan, manifest)
     formats = caption_formats(plan, manifest, run) if dag_id == LOCALIZE else []
-    ctx = RunContext(
-        dag_id, run_id, str(run.get("state")), vendor, VIDEO_CHAINS.get(vendor, ()), run_folder, lookups
-    )
+    routed = dag_id == LOCALIZE and is_routed(tis)
+    chain = ROUTED_CHAIN if routed else VIDEO_CHAINS.get(vendor, ())
+    ctx = RunContext(dag_id, run_id, str(run.get("state")), vendor, chain, run_folder, lookups)
+    vendor_of = route_vendors(plan)
     by_locale: dict[str, list[dict[str, Any]]] = {}
     captions_by_locale: dict[str, list[dict[str, Any]]] = {}
     for ti in tis:
-        if ti.get("map_index", -1) < 0 and ti["task_id"] not in (*CAPTION_FORMAT_STEPS, CAPTION_ORDER_STEP):
+        if ti.get("map_index", -1) < 0 and ti["task_id"] not in (
+            *CAPTION_FORMAT_STEPS,
+            *CAPTION_LANGUAGE_STEPS,
+        ):
             continue
         locale = ti_locale(ti, languages)
         if locale is None:
             continue
         if ti["task_id"] in ctx.chain:
             by_locale.setdefault(locale, []).append(ti)
-        elif ti["task_id"] in CAPTION_FORMAT_STEPS or ti["task_id"] == CAPTION_ORDER_STEP:
+        elif ti["task_id"] in CAPTION_FORMAT_STEPS or ti["task_id"] in CAPTION_LANGUAGE_STEPS:
             captions_by_locale.setdefault(locale, []).append(ti)
-    shared = [
-        ti for ti in tis if ti["task_id"] in SHARED_STEPS.get(vendor, ()) and ti.get("map_index", -1) < 0
-    ]
+    shared_steps = ROUTED_SHARED if routed else SHARED_STEPS.get(vendor, ())
+    shared = [ti for ti in tis if ti["task_id"] in shared_steps and ti.get("map_index", -1) < 0]
+    # The routed graph prepares once per vendor group (mapped by vendor): a language waits on its own.
+    prepares = [ti for ti in tis if routed and ti["task_id"] == PREPARE_STEP]
     order = {step: i for i, step in enumerate(ctx.chain)}
     rows = []
     for locale in languages:
         chain_tis = sorted(by_locale.get(locale, []), key=lambda ti: order[ti["task_id"]])
+        own_prepare = [ti for ti in prepares if ti.get("rendered_map_index") in (vendor_of.get(locale), None)]
         entry = manifest.language(locale) if manifest is not None else None
         files: list[ManifestFile] = list(entry.files) if entry is not None else []
         if entry is not None and entry.status == DELIVERED:
@@ -498,7 +540,7 @@ def build_row(
         elif entry is not None and entry.status in (FAILED, REJECTED):
             video = cell(entry.status, reason=entry.reason)
         else:
-            video = _video_cell_from_tasks(ctx, locale, chain_tis, shared)
+            video = _video_cell_from_tasks(ctx, locale, chain_tis, shared + (own_prepare or prepares))
             files += [f for f in video.get("files", []) if f.kind != "video"]
             video["files"] = (
                 [f for f in video.get("files", []) if f.kind == "video"] if "files" in video else []
@@ -506,7 +548,7 @@ def build_row(
             if not video["files"]:
                 video.pop("files")
         job_ids = dict(entry.job_ids) if entry is not None and entry.job_ids else _job_ids(ctx, chain_tis)
-        generate = next((ti for ti in chain_tis if ti["task_id"] == STUDIO_URL_STEP), None)
+        generate = next((ti for ti in chain_tis if ti["task_id"] in STUDIO_URL_STEPS), None)
         vendor_url = lookups.studio_urls.get(generate["map_index"]) if generate is not None else None
         subtitles = [f for f in files if f.kind in ("captions", "subtitles")]
         caption_cells = {
@@ -528,7 +570,9 @@ def build_row(
         rows.append(
             {
                 "locale": locale,
-                "vendor": (entry.vendor if entry is not None and entry.vendor else vendor),
+                "vendor": (
+                    entry.vendor if entry is not None and entry.vendor else vendor_of.get(locale, vendor)
+                ),
                 "job_ids": job_ids,
                 "vendor_url": vendor_url,
                 "attempts": entry.attempts if entry is not None else [],

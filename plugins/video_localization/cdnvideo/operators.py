@@ -308,6 +308,7 @@ class CDNVideoDownloadOperator(DeliveryLineageMixin, CDNVideoBaseOperator):
         "locale",
         "rename_to",
         "delete_remote",
+        "file_stem",
         "lineage_source",
     )
     operator_extra_links = (CDNVideoTaskLink(),)
@@ -320,9 +321,11 @@ class CDNVideoDownloadOperator(DeliveryLineageMixin, CDNVideoBaseOperator):
         locale: str | None = None,
         rename_to: str | None = None,
         delete_remote: bool = False,
+        file_stem: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.file_stem = file_stem  # `<file_stem>.mp4` instead of `video.mp4`
         self.job_id = job_id
         self.output_dir = output_dir
         self.locale = locale
@@ -348,7 +351,7 @@ class CDNVideoDownloadOperator(DeliveryLineageMixin, CDNVideoBaseOperator):
         rename_to = blank_as_none(self.rename_to)
         if rename_to is not None:
             check_video_name(rename_to, "rename_to")
-        destination = as_storage_path(self.output_dir) / "video.mp4"
+        destination = as_storage_path(self.output_dir) / f"{self.file_stem or 'video'}.mp4"
         try:
             url = self.hook.get_video_url(self.job_id)
         except VendorError as error:

@@ -591,19 +591,21 @@ class PanjayaGetSrtOperator(PanjayaBaseOperator):
 class PanjayaDownloadVersionOperator(DeliveryLineageMixin, PanjayaBaseOperator):
     """Save a Completed version's video (and its target SRT) into `output_dir`, verified.
 
-    The signed `result_url` is fetched fresh here and never stored: only file URIs, sizes and checksums
-    go to XCom.
+    Files are `video.mp4` and `<locale>.srt`, or `<file_stem>.mp4` and `<file_stem>.srt` when a
+    `file_stem` is given (deliverables named for people: `launch.fr-FR.mp4`). The signed `result_url` is
+    fetched fresh here and never stored: only file URIs, sizes and checksums go to XCom.
 
     :param version_id: the Completed Panjaya version.
     :param output_dir: the folder (path or object-storage URI) the files go to.
     :param locale: the language, for the result (default: the version's).
     :param include_srt: also save the version's target SRT.
+    :param file_stem: the files' name without extension (default `video` and `<locale>`).
     :param lineage_source: the source video the files were made from (templated): the OpenLineage input;
         default: the vendor job.
     :param panjaya_conn_id: the Panjaya connection (default `panjaya_default`).
     """
 
-    template_fields: Sequence[str] = ("version_id", "output_dir", "locale", "lineage_source")
+    template_fields: Sequence[str] = ("version_id", "output_dir", "locale", "file_stem", "lineage_source")
 
     def __init__(
         self,
@@ -612,6 +614,7 @@ class PanjayaDownloadVersionOperator(DeliveryLineageMixin, PanjayaBaseOperator):
         output_dir: str,
         locale: str | None = None,
         include_srt: bool = True,
+        file_stem: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -619,6 +622,7 @@ class PanjayaDownloadVersionOperator(DeliveryLineageMixin, PanjayaBaseOperator):
         self.output_dir = output_dir
         self.locale = locale
         self.include_srt = include_srt
+        self.file_stem = file_stem
 
     def execute(self, context: Any) -> dict[str, Any]:
         version = self.hook.get_version(self.version_id)
@@ -634,7 +638,10 @@ class PanjayaDownloadVersionOperator(DeliveryLineageMixin, PanjayaBaseOperator):
         suffix = PurePosixPath(version.result_url.split("?", 1)[0]).suffix or ".mp4"
         files: list[StoredFile] = [
             stream_to_storage(
-                self.hook.api, version.result_url, folder / f"video{suffix}", check_head=require_mp4
+                self.hook.api,
+                version.result_url,
+                folder / f"{self.file_stem or 'video'}{suffix}",
+                check_head=require_mp4,
             )
         ]
         if self.include_srt:
@@ -642,7 +649,12 @@ class PanjayaDownloadVersionOperator(DeliveryLineageMixin, PanjayaBaseOperator):
             require_text(srt.encode())
             files.append(
                 write_bytes(
-                    folder / _srt_name(locale or self.version_id, SrtLocality.TARGET),
+                    folder
+                    / (
+                        f"{self.file_stem}.srt"
+                        if self.file_stem
+                        else _srt_name(locale or self.version_id, SrtLocality.TARGET)
+                    ),
                     srt.encode(),
                     "application/x-subrip",
                 )

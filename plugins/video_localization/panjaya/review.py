@@ -10,12 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk.exceptions import AirflowSkipException, DownstreamTasksSkipped
 
-from video_localization.panjaya.hook import PanjayaHook
+if TYPE_CHECKING:
+    from video_localization.panjaya.hook import PanjayaHook
+
+#: `PanjayaHook.default_conn_name`, spelled here so the DAG file's parse does not import the hook (and its
+#: pydantic models); the hook is imported when a review runs.
+PANJAYA_DEFAULT_CONN = "panjaya_default"
+
+#: XCom key of a review's decision: `{"locale", "approved", "by", "at"}`.
+DECISION_XCOM_KEY = "review_decision"
 
 REVIEW_BODY = """\
 Review the {locale} dub in Panjaya Dubbing Studio, fix what needs fixing, then approve to generate the
@@ -47,7 +55,7 @@ class PanjayaReviewOperator(ApprovalOperator):
         *,
         version_id: str,
         locale: str,
-        panjaya_conn_id: str = PanjayaHook.default_conn_name,
+        panjaya_conn_id: str = PANJAYA_DEFAULT_CONN,
         link_minutes: int = 24 * 60,
         enabled: bool | str = True,
         **kwargs: Any,
@@ -63,6 +71,8 @@ class PanjayaReviewOperator(ApprovalOperator):
 
     @cached_property
     def hook(self) -> PanjayaHook:
+        from video_localization.panjaya.hook import PanjayaHook
+
         return PanjayaHook(self.panjaya_conn_id)
 
     def execute(self, context: Any) -> Any:
@@ -79,6 +89,19 @@ class PanjayaReviewOperator(ApprovalOperator):
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
         result = super().execute_complete(context, event)
         map_index = context["ti"].map_index
+        # Who decided and when, for the manifest: a rejected language is listed with this as its reason.
+        # Pushed before any skip below, which ends the task without a return value.
+        responder = result.get("responded_by_user") or {}
+        responded_at = result.get("responded_at")
+        context["ti"].xcom_push(
+            key=DECISION_XCOM_KEY,
+            value={
+                "locale": self.locale,
+                "approved": result["chosen_options"][0] != self.REJECT,
+                "by": _who(responder),
+                "at": responded_at.isoformat() if hasattr(responded_at, "isoformat") else responded_at,
+            },
+        )
         if result["chosen_options"][0] == self.REJECT and map_index != -1:
             # ApprovalOperator skips nothing from a mapped instance (Airflow leaves that to a dependency
             # check which never stops a `none_failed` generate): skip this language's own later steps.
@@ -91,3 +114,10 @@ class PanjayaReviewOperator(ApprovalOperator):
             if later:
                 raise DownstreamTasksSkipped(tasks=later)
         return result
+
+
+def _who(responder: Any) -> str | None:
+    """A reviewer's name (or id), whether Airflow answered it as a mapping or an object."""
+    if isinstance(responder, dict):
+        return responder.get("name") or responder.get("id")
+    return getattr(responder, "name", None) or getattr(responder, "id", None)

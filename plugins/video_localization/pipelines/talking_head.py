@@ -26,14 +26,15 @@ from video_localization.cdnvideo.validation import (
     make_actor,
 )
 from video_localization.core.errors import InvalidInputError
-from video_localization.core.languages import normalize_tag, vendor_languages
+from video_localization.core.languages import language_name, normalize_tag, vendor_languages
 from video_localization.core.paths import data_dir
 from video_localization.core.run_connections import check_connection, vendor_connection
 from video_localization.core.storage import as_storage_path, safe_path_part
 from video_localization.core.trust import check_output_location
 from video_localization.core.validation import Checks, one_of
+from video_localization.pipelines import naming
 from video_localization.pipelines.conf_keys import check_known_keys
-from video_localization.pipelines.localize import default_output_location, write_manifest
+from video_localization.pipelines.localize_form import default_output_location
 
 #: Task ids inside the DAG, recorded in the manifest so every file can be traced to the task that made it.
 GROUP_ID = "per_locale"
@@ -88,6 +89,8 @@ def params() -> dict[str, Param]:
             None,
             type=["string", "null"],
             enum=[*VIDEO_SIZES, None],
+            # Without a label the form shows a literal "null" choice.
+            values_display={"None": "The actor's shot size"},
             title="Video size",
             description="Empty = the size of the actor's shot.",
         ),
@@ -103,6 +106,7 @@ def params() -> dict[str, Param]:
             None,
             type=["string", "null"],
             enum=[*(g.value for g in Gender), None],
+            values_display={"None": "The actor's gender"},
             title="Voice gender",
             description="For voices chosen automatically; empty = the actor's gender.",
         ),
@@ -128,11 +132,11 @@ def params() -> dict[str, Param]:
             minLength=1,
             title="Output location",
             description="Folder or object-storage URI under the configured output roots; results land in "
-            "<location>/<run_id>/<locale>/.",
+            "<location>/<date>-<name>/<locale>/.",
         ),
         "delete_remote": Param(
             False,
-            type="boolean",
+            type=["boolean", "null"],  # a default, so no "required" mark in the form
             title="Delete at CDNvideo once archived",
             description="Delete each video at the vendor after it has been saved and verified here.",
         ),
@@ -213,7 +217,12 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
         checks.run(check_connection, vendor_connection("connection", f"{VENDOR}_default", VENDOR))
     checks.raise_if_any()
     assert actor is not None and output_location is not None
-    run_dir = as_storage_path(output_location) / safe_path_part(run_id)
+    # Named for people, as localize_video's: <output>/<date>-<title>/<locale>/ (no run id, no colons).
+    title = naming.title_of(video_name, None, "talking-head")
+    run_folder = naming.run_folder(title, run_id, datetime.now(UTC))
+    if (as_storage_path(output_location) / run_folder).exists():
+        run_folder = naming.run_folder(title, run_id, datetime.now(UTC), taken=True)
+    run_dir = as_storage_path(output_location) / run_folder
     delete_remote = bool(conf.get("delete_remote"))
     jobs = [
         {
@@ -225,6 +234,7 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
             "emotion": blank_as_none(conf.get("emotion")),
             "video_name": video_name,
             "output_dir": str(run_dir / safe_path_part(tag)),
+            "file_stem": naming.file_stem(title, tag),
             "delete_remote": delete_remote,
         }
         for tag, script in scripts.items()
@@ -237,6 +247,8 @@ def build_plan(conf: dict[str, Any], run_id: str) -> dict[str, Any]:
         "resolved": resolved,
         "jobs": jobs,
         "run_dir": str(run_dir),
+        "run_folder": run_folder,
+        "title": title,
         "planned_at": datetime.now(UTC).isoformat(),
     }
 
@@ -247,7 +259,11 @@ def build_manifest(
     results: list[dict[str, Any] | None],
     run: dict[str, Any],
 ) -> dict[str, Any]:
-    """Every locale's files (URI, size, SHA-256), CDNvideo task id, voice, task ids and timings."""
+    """Manifest schema v2 (docs/manifest.schema.json, shared with localize_video): per locale the CDNvideo
+    task id, status with a reason, files (path in the run folder, size, SHA-256) and timings; the voice,
+    model version and Airflow task of each locale kept beside them."""
+    from video_localization.pipelines import manifest as manifests
+
     made = {item["locale"]: item for item in generated if item}
     done = {item["locale"]: item for item in results if item}
     languages = []
@@ -256,57 +272,56 @@ def build_manifest(
         generation = made.get(locale, {})
         result = done.get(locale)
         resolved = plan["resolved"].get(locale, {})
-        languages.append(
-            {
-                "locale": locale,
-                "status": "delivered" if result else "skipped",
-                "task_id": (result or generation).get("job_id"),
-                "voice": resolved.get("voice"),
-                "model_version": resolved.get("version"),
-                "video_name": (result or {}).get("renamed_to") or generation.get("video_name"),
-                "script_characters": len(job["script"]),
-                "files": result["files"] if result else [],
-                "remote_deleted": bool(result and result.get("remote_deleted")),
-                "airflow_tasks": {
-                    "generate": GENERATE_TASK_ID,
-                    "download": DOWNLOAD_TASK_ID,
-                    "map_index": map_index,
-                },
-                "timings": {
-                    "submitted_at": generation.get("submitted_at"),
-                    "processed_at": generation.get("processed_at"),
-                    "downloaded_at": result.get("downloaded_at") if result else None,
-                },
-            }
+        task_id = (result or generation).get("job_id")
+        entry = manifests.language_entry(
+            locale=locale,
+            name=language_name(locale),
+            vendor=VENDOR,
+            status="delivered" if result else ("failed" if generation else "pending"),
+            reason=None
+            if result
+            else "the video was not downloaded (see the run's failed tasks)"
+            if generation
+            else "no talking-head task was created (see the run's failed tasks)",
+            job_ids={"task_id": task_id} if task_id else {},
+            files=[manifests.file_entry(item, plan["run_dir"], kind="video") for item in result["files"]]
+            if result
+            else [],
+            timings={
+                "submitted_at": generation.get("submitted_at"),
+                "completed_at": generation.get("processed_at"),
+                "delivered_at": result.get("downloaded_at") if result else None,
+            },
         )
-    return {
-        "manifest_version": 1,
-        "dag_id": run["dag_id"],
-        "run_id": run["run_id"],
-        "vendor": plan["vendor"],
-        "actor": plan["actor"],
-        "languages": languages,
-        "timings": {
-            "run_started_at": run.get("started_at"),
-            "planned_at": plan["planned_at"],
-            "manifest_written_at": datetime.now(UTC).isoformat(),
-        },
-    }
+        entry.update(
+            voice=resolved.get("voice"),
+            model_version=resolved.get("version"),
+            video_name=(result or {}).get("renamed_to") or generation.get("video_name"),
+            script_characters=len(job["script"]),
+            remote_deleted=bool(result and result.get("remote_deleted")),
+            airflow_tasks={
+                "generate": GENERATE_TASK_ID,
+                "download": DOWNLOAD_TASK_ID,
+                "map_index": map_index,
+            },
+        )
+        languages.append(entry)
+    return manifests.document(
+        dag_id=run["dag_id"],
+        run_id=run["run_id"],
+        title=plan.get("title") or plan.get("video_name") or "talking-head",
+        run_folder=plan.get("run_folder") or plan["run_dir"].rstrip("/").rsplit("/", 1)[-1],
+        source=None,
+        started_at=run.get("started_at"),
+        finished_at=datetime.now(UTC).isoformat(),
+        languages=languages,
+        actor=plan["actor"],
+    )
 
 
 def save_manifest(plan: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
-    """`<run_dir>/manifest.json` (written like localize_video's), and what the manifest task returns."""
-    stored = write_manifest(plan, manifest)
-    return {"manifest": stored.to_dict(), "summary": manifest_summary(manifest, stored.uri)}
+    """`<run_dir>/manifest.json` (schema v2, as localize_video's), and what the manifest task returns."""
+    from video_localization.pipelines import manifest as manifests
 
-
-def manifest_summary(manifest: dict[str, Any], manifest_uri: str) -> dict[str, Any]:
-    """Ids, counts and the manifest's location: what the DAG returns (no media, no links)."""
-    return {
-        "dag_id": manifest["dag_id"],
-        "run_id": manifest["run_id"],
-        "manifest": manifest_uri,
-        "delivered": [lang["locale"] for lang in manifest["languages"] if lang["status"] == "delivered"],
-        "skipped": [lang["locale"] for lang in manifest["languages"] if lang["status"] != "delivered"],
-        "files": sum(len(lang["files"]) for lang in manifest["languages"]),
-    }
+    stored = manifests.write(plan["run_dir"], manifest)
+    return {"manifest": stored.to_dict(), "summary": manifests.summary(manifest, stored.uri)}

@@ -350,6 +350,8 @@ class RevDownloadCaptionsOperator(DeliveryLineageMixin, _RevOperatorMixin, BaseO
         formats: Sequence[str],
         include_burned_in: bool = False,
         video_stem: str = "video",
+        captions_folder: str = CAPTIONS_FOLDER,
+        name_prefix: str | None = None,
         rev_conn_id: str = RevHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -360,6 +362,9 @@ class RevDownloadCaptionsOperator(DeliveryLineageMixin, _RevOperatorMixin, BaseO
         self.formats = formats
         self.include_burned_in = include_burned_in
         self.video_stem = video_stem
+        # `captions_folder=""` puts the files beside the video; `name_prefix` makes `launch.fr-FR.vtt`.
+        self.captions_folder = captions_folder
+        self.name_prefix = name_prefix
         self.rev_conn_id = rev_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
@@ -375,15 +380,16 @@ class RevDownloadCaptionsOperator(DeliveryLineageMixin, _RevOperatorMixin, BaseO
             raise VendorJobFailed(
                 VENDOR, f"order {self.order_number} is Complete without captions: {order.comment_text}"
             )
-        folder = as_storage_path(self.output_dir) / CAPTIONS_FOLDER
+        folder = as_storage_path(self.output_dir)
+        if self.captions_folder:
+            folder = folder / self.captions_folder
         caption = captions[0]
         files: list[StoredFile] = []
         for fmt in plan.formats:
-            files.append(
-                self._download_caption(
-                    caption.id, fmt, folder / caption_filename(fmt, plan.locale, self.video_stem)
-                )
-            )
+            name = caption_filename(fmt, plan.locale, self.video_stem)
+            if self.name_prefix and not name.startswith(f"{self.video_stem}."):
+                name = f"{self.name_prefix}.{name}"
+            files.append(self._download_caption(caption.id, fmt, folder / name))
         if self.include_burned_in in (True, "true", "True"):
             burned = order.attachments_of(AttachmentKind.BURNED_IN)
             if not burned:

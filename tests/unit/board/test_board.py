@@ -453,3 +453,63 @@ def test_talking_head_run_from_its_v1_manifest():
         "failed",
         "cdnvideo: task cdn-43 failed: voice unavailable",
     )
+
+
+ROUTED_PLAN = {
+    "mode": "auto",
+    "target_languages": ["fr-FR", "fil-PH", "fr-CA"],
+    "routes": [
+        {"locale": "fr-FR", "vendor": "panjaya", "fallbacks": ["akool"]},
+        {"locale": "fil-PH", "vendor": "panjaya", "fallbacks": []},
+        {"locale": "fr-CA", "vendor": "blendvision", "fallbacks": []},
+    ],
+    "caption_formats": ["WebVtt"],
+    "run_dir": "file:///out/run",
+}
+
+
+def test_cells_of_the_routed_graph_follow_each_languages_vendor():
+    """localize_video's routed graph: the same steps for every vendor, one prepare per vendor group, one
+    captions task per language."""
+    tis = [
+        ti("plan", -1, "success"),
+        ti("vendor_groups", -1, "success"),
+        ti("prepare", 0, "success", "panjaya"),
+        ti("prepare", 1, "deferred", "blendvision"),
+        ti("languages", -1, "success"),
+        ti("language.review", 0, "skipped", "fr-FR"),
+        ti("language.dub", 0, "success", "fr-FR panjaya", fields={"job": {"ids": {"version_id": "v-fr"}}}),
+        ti("language.deliver", 0, "success", "fr-FR panjaya"),
+        ti("language.review", 1, "skipped", "fil-PH"),
+        ti("language.dub", 1, "deferred", "fil-PH panjaya"),
+        ti("captions", 0, "running", "fr-FR"),
+    ]
+    wanted = cells.wanted_lookups("localize_video", RUN_INFO, tis, None)
+    assert cells.Wanted("xcom", "language.deliver", 0, 1) in wanted
+    assert cells.Wanted("status", "language.dub", 1, 1) in wanted
+    assert cells.Wanted("xcom", "language.dub", 0, 1, key="studio_url") in wanted
+    lookups = cells.Lookups(
+        vendor_status={("language.dub", 1): ("Generating", 10.0), ("prepare", 1): ("Processing", None)},
+        results={
+            ("language.deliver", 0): {
+                "files": [{"uri": "file:///out/run/fr-FR/launch.fr-FR.mp4", "name": "launch.fr-FR.mp4"}]
+            }
+        },
+        studio_urls={0: "https://studio.example/v-fr"},
+    )
+    row = cells.build_row("localize_video", RUN_INFO, tis, ROUTED_PLAN, None, "file:///out/run", lookups)
+    assert row["vendor"] == "auto"
+    by_locale = {lang["locale"]: lang for lang in row["languages"]}
+    french = by_locale["fr-FR"]
+    assert (french["vendor"], french["video"]["status"]) == ("panjaya", "delivered")
+    assert french["video"]["files"][0]["path"] == "fr-FR/launch.fr-FR.mp4"
+    assert french["job_ids"] == {"version_id": "v-fr"}
+    assert french["vendor_url"] == "https://studio.example/v-fr"
+    assert french["captions"]["WebVtt"]["status"] == "working"
+    filipino = by_locale["fil-PH"]["video"]
+    assert (filipino["status"], filipino["vendor_status"]) == ("vendor", "Generating")
+    canadian = by_locale["fr-CA"]
+    assert canadian["vendor"] == "blendvision"
+    # Waits on its own vendor group's prepare (BlendVision's upload), not Panjaya's finished one.
+    assert (canadian["video"]["status"], canadian["video"]["step"]) == ("vendor", "preparing")
+    assert canadian["video"]["vendor_status"] == "Processing"

@@ -153,8 +153,8 @@ def test_build_plan_accepts_a_good_request(tmp_path: Path) -> None:
     plan = build_plan(plan_conf(output_location=str(tmp_path), speakers_count=2), "manual__2026/01/01")
     assert plan["source_kind"] == "url"
     assert plan["target_languages"] == ["fr-FR", "de-DE"]
-    assert plan["speakers_count"] == 2
-    assert plan["run_dir"] == (tmp_path / "manual__2026_01_01").as_uri()  # the run id is one folder
+    assert plan["options"]["panjaya"]["speakers_count"] == 2
+    assert plan["run_dir"].startswith(tmp_path.as_uri()) and plan["run_dir"].endswith("-launch")
 
     local = build_plan(plan_conf(source=str(SAMPLE), output_location=str(tmp_path)), "r1")
     assert (local["source_kind"], local["source"]) == ("path", SAMPLE.as_uri())
@@ -166,13 +166,28 @@ def test_build_plan_accepts_a_good_request(tmp_path: Path) -> None:
         ({"source": "ftp://media.example/launch.mp4"}, "source", "ftp://media.example/launch.mp4", "ftp://"),
         ({"source": f"{SAMPLE.parent}/none.mp4"}, "source", f"{SAMPLE.parent}/none.mp4", "no such file"),
         ({"source": "/etc/passwd"}, "source", "/etc/passwd", "outside the configured source roots"),
-        ({"target_languages": ["he-IL"]}, "target_languages", "he-IL", "source language only"),
-        ({"source_language": "th-TH"}, "source_language", "th-TH", "target language only"),
+        (
+            {"dubbing_vendor": "panjaya", "target_languages": ["he-IL"]},
+            "target_languages",
+            ["he-IL"],
+            "panjaya does not dub into he-IL",
+        ),
+        (
+            {"dubbing_vendor": "panjaya", "source_language": "th-TH"},
+            "target_languages",
+            ["fr-FR", "de-DE"],
+            "panjaya does not dub from th-TH",
+        ),
         ({"target_languages": []}, "target_languages", [], "at least one"),
         ({"start_time": 4, "end_time": 3}, "end_time", 3, "a number > 4"),
         ({"voice_anonymization": 1.5}, "voice_anonymization", 1.5, "<= 1"),
         ({"speakers_count": 0}, "speakers_count", 0, "a whole number >= 1"),
-        ({"dubbing_vendor": "heygen"}, "dubbing_vendor", "heygen", "allowed: panjaya, akool, blendvision"),
+        (
+            {"dubbing_vendor": "heygen"},
+            "dubbing_vendor",
+            "heygen",
+            "allowed: auto, panjaya, akool, blendvision",
+        ),
     ],
 )
 @pytest.mark.usefixtures("plan_env")
@@ -186,7 +201,15 @@ def test_build_plan_names_the_bad_field(conf: dict[str, Any], field: str, value:
 @pytest.mark.usefixtures("plan_env")
 def test_build_plan_reports_every_bad_field() -> None:
     with pytest.raises(InvalidInputs) as caught:
-        build_plan(plan_conf(source="ftp://x/y.mp4", target_languages=["ur-IN"], speakers_count=0), "r1")
+        build_plan(
+            plan_conf(
+                dubbing_vendor="panjaya",
+                source="ftp://x/y.mp4",
+                target_languages=["ur-IN", "fr-FR"],
+                speakers_count=0,
+            ),
+            "r1",
+        )
     assert [e.field for e in caught.value.errors] == ["source", "target_languages", "speakers_count"]
 
 

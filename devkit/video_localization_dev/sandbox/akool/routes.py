@@ -249,6 +249,7 @@ def _vendor_router(sandbox: Sandbox, store: AkoolStore) -> APIRouter:
                     video_bytes=data,
                     duration_seconds=info.duration_seconds,
                     has_speech=info.has_speech,
+                    injected_failure=sandbox.take_job_fault(VENDOR, language),
                 )
                 store.add(job)
                 sandbox.record_created(VENDOR, CREATED_KIND)

@@ -22,6 +22,7 @@ from video_localization_dev.sandbox.akool.wire import (
     AKOOL_MAX_VIDEO_BYTES,
     COMPLETED,
     CREATE_AUDIO_ERROR,
+    CREATE_VIDEO_ERROR,
     DEDUCTION_ROUNDING_SECONDS,
     FACESWAP_QUALITY,
     FAILED,
@@ -45,6 +46,9 @@ from video_localization_dev.sandbox.state import Sandbox
 # whose audio holds no speech (nothing to translate); Akool's failure codes are not published.
 NO_SPEECH_ERROR_CODE = CREATE_AUDIO_ERROR
 NO_SPEECH_ERROR_REASON = "create audio error: no speech was detected in the video"
+# An injected vendor-side failure: Akool's documented 1205 "create video error".
+INJECTED_ERROR_CODE = CREATE_VIDEO_ERROR
+INJECTED_ERROR_REASON = "create video error: the video could not be generated"
 
 
 def object_id() -> str:
@@ -75,6 +79,8 @@ class Job:
     lipsync_video_url: str = ""
     error_code: int | None = None
     error_reason: str = ""
+    #: An injected vendor-side failure (`Sandbox.take_job_fault`): the job fails when processing ends.
+    injected_failure: bool = False
     delivery: asyncio.Task | None = None
     md5: str = ""
 
@@ -207,7 +213,7 @@ class AkoolStore:
             elif stage < QUEUE_STAGES + PROCESS_STAGES:
                 target = PROCESSING
             else:
-                target = COMPLETED if job.has_speech else FAILED
+                target = COMPLETED if job.has_speech and not job.injected_failure else FAILED
             if target <= job.status or job.status in TERMINAL_STATUSES:
                 return
             previous, job.status = job.status, target
@@ -216,6 +222,9 @@ class AkoolStore:
                 job.video = self.sandbox.sign_path(job.result_path(), ttl)
                 if job.lipsync:
                     job.lipsync_video_url = self.sandbox.sign_path(job.result_path(lipsync=True), ttl)
+            elif target == FAILED and job.injected_failure:
+                job.error_code = INJECTED_ERROR_CODE
+                job.error_reason = INJECTED_ERROR_REASON
             elif target == FAILED:
                 job.error_code = NO_SPEECH_ERROR_CODE
                 job.error_reason = NO_SPEECH_ERROR_REASON

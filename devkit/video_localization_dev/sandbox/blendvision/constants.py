@@ -70,6 +70,8 @@ REASON_SOURCE_MEDIA_UNSUPPORTED = "SOURCE_MEDIA_UNSUPPORTED"
 REASON_SOURCE_VIDEO_MISSING = "SOURCE_VIDEO_MISSING"
 REASON_SOURCE_AUDIO_MISSING = "SOURCE_AUDIO_MISSING"
 REASON_NO_SPEECH_DETECTED = "NO_SPEECH_DETECTED"
+# Guessed: the document names no reason for a job that failed on BlendVision's side; used by injected faults.
+REASON_DUBBING_FAILED = "DUBBING_FAILED"
 
 # -- request parsing ---------------------------------------------------------------------------------
 REJECT_UNKNOWN_FIELDS = True

@@ -28,6 +28,7 @@ from video_localization_dev.sandbox.blendvision.constants import (
     INTERVAL_REQUIRES_BOTH_ENDS,
     MAX_ITEMS_PER_PAGE,
     OUTPUTS_MAX_ITEMS,
+    REASON_DUBBING_FAILED,
     REASON_INTERVAL_OUT_OF_RANGE,
     REASON_NO_SPEECH_DETECTED,
     REASON_NOT_FOUND,
@@ -224,11 +225,17 @@ class DubbingJobs:
                 source_lang_code=source_lang,
                 interval=(interval[0].normalized, interval[1].normalized) if interval else None,
                 lang_code=lang,
-                failure=failure_for(media, source_type, source),
+                failure=failure_for(media, source_type, source) or self._injected(lang, source),
                 source_file=source,
             )
         self.sandbox.record_created(VENDOR, "dubbing_job")
         return JSONResponse({"dubbing_job": self.store.job_wire(created)})
+
+    def _injected(self, lang: str, source: LibraryFile) -> JobFailure | None:
+        """An injected vendor-side failure (`Sandbox.take_job_fault`), as a FAILED job's error info."""
+        if not self.sandbox.take_job_fault(VENDOR, lang):
+            return None
+        return JobFailure(REASON_DUBBING_FAILED, {"sourceId": source.id, "langCode": lang})
 
     @staticmethod
     def _check_within(end: DecimalString, media: MediaInfo) -> None:

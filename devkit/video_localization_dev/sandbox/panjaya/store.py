@@ -382,6 +382,8 @@ class PanjayaStore:
             version.fail_generation = self.failing_generations > 0
             if version.fail_generation:
                 self.failing_generations -= 1
+            elif self.sandbox.take_job_fault(w.VENDOR, version.locale):
+                version.fail_generation = True  # the documented version_generate_failed outcome
             self.sandbox.record_created(w.VENDOR, "generation")
             self._emit(self.assets[version.asset_id], w.EVENT_VERSION_GENERATING, version)
 
