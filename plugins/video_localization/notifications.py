@@ -40,7 +40,8 @@ def _failed_tasks(dag_id: str, run_id: str, context: Any) -> list[str]:
     """Every failed (or upstream-failed) task of the run, mapped ones as `<task_id>_<map_index>`.
 
     Asked through the task SDK's comms (the dag-processor answers it); where that channel is not there
-    (a bare call, some `dag.test()` paths), the task that failed last, which Airflow puts in the context.
+    (a bare call, `dag.test()`), the metadata DB where this process may read it, else the task that
+    failed last, which Airflow puts in the context.
     """
     try:
         from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
@@ -50,12 +51,38 @@ def _failed_tasks(dag_id: str, run_id: str, context: Any) -> list[str]:
         if failed:
             return failed
     except Exception as error:  # no comms here: fall back on what the context says
-        log.debug("No task states for %s / %s (%s); using the context's task", dag_id, run_id, error)
+        log.debug("No task states for %s / %s (%s); using the metadata DB", dag_id, run_id, error)
+    failed = _failed_in_metadata_db(dag_id, run_id)
+    if failed:
+        return failed
     ti = context.get("ti")
     if ti is None:
         return []
     map_index = getattr(ti, "map_index", -1)
     return [ti.task_id if map_index is None or map_index < 0 else f"{ti.task_id}_{map_index}"]
+
+
+def _failed_in_metadata_db(dag_id: str, run_id: str) -> list[str]:
+    """The run's failed tasks read from the metadata DB, where this process may (`dag.test()` runs DAG
+    callbacks in the test's own process, with no comms); empty where it may not (the DB is then refused)."""
+    try:
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.utils.session import create_session
+
+        with create_session() as session:
+            rows = (
+                session.query(TaskInstance.task_id, TaskInstance.map_index)
+                .filter(
+                    TaskInstance.dag_id == dag_id,
+                    TaskInstance.run_id == run_id,
+                    TaskInstance.state.in_(FAILED_STATES),
+                )
+                .all()
+            )
+    except Exception as error:  # no DB access here: the caller falls back on the context's task
+        log.debug("No metadata DB for %s / %s (%s)", dag_id, run_id, error)
+        return []
+    return sorted({task if index is None or index < 0 else f"{task}_{index}" for task, index in rows})
 
 
 class RunFailureNotifier(BaseNotifier):
