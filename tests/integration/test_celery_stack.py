@@ -119,16 +119,16 @@ def _sandbox_counters(stack: Stack) -> dict:
 
 
 def _wait_for_deferred(rest: AirflowRest, run_id: str, timeout: float = 600) -> list[dict]:
-    """Until some of the run's generate tasks (or, failing that, any task) wait in the triggerer.
+    """Until some of the run's dub tasks (`language.dub`) (or, failing that, any task) wait in the triggerer.
 
     The deadline is generous: at a load average of 22 on 2 cores each Celery task took 15-45 s to start
-    and finish, and the four tasks before `generate` took 130 s (a 150 s deadline failed twice there)."""
+    and finish, and the four tasks before the dub took 130 s (a 150 s deadline failed twice there)."""
     deadline = time.monotonic() + timeout
     deferred: list[dict] = []
     while time.monotonic() < deadline:
         instances = rest.task_instances(DAG_ID, run_id)
         deferred = [ti for ti in instances if ti["state"] == "deferred"]
-        if any(ti["task_id"].endswith("generate") for ti in deferred):
+        if any(ti["task_id"] == "language.dub" for ti in deferred):
             return deferred
         if rest.dag_run(DAG_ID, run_id)["state"] in ("success", "failed"):
             break

@@ -290,13 +290,14 @@ print(json.dumps({"run_id": run.run_id, "state": str(run.state), "states": state
     result = json.loads(installed.python(code, timeout=600, SANDBOX_URL=sandbox_url).strip().splitlines()[-1])
     assert result["state"].endswith("success"), result
     root = Path(installed.env["AIRFLOW__VIDEO_LOCALIZATION__OUTPUT_ROOT"])
-    run_dir = root / result["run_id"]
-    manifest = json.loads((run_dir / "manifest.json").read_text())
+    [manifest_path] = root.glob("*/manifest.json")  # <date>-<title>/manifest.json
+    run_dir = manifest_path.parent
+    manifest = json.loads(manifest_path.read_text())
     assert [language["locale"] for language in manifest["languages"]] == ["fr-FR", "de-DE"]
     for language in manifest["languages"]:
         assert language["status"] == "delivered"
         for entry in language["files"]:
-            path = Path(entry["uri"].removeprefix("file://"))
-            assert path.is_relative_to(run_dir) and path.stat().st_size == entry["size_bytes"] > 0
+            path = run_dir / entry["path"]
+            assert path.stat().st_size == entry["bytes"] > 0, entry
     counters = httpx.get(f"{sandbox_url}/_sandbox/counters", timeout=10).json()["created"]
     assert counters == {"panjaya:asset": 1, "panjaya:generation": 2}

@@ -5,6 +5,7 @@ Bad input is refused before any call: the sandbox's request counter stays at 0.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -184,8 +185,9 @@ def test_the_plan_chooses_voices_and_lays_out_the_run(tmp_path: Path, cdnvideo_c
     plan = build_plan(conf(output_location=str(tmp_path), voices={"de-de": "Katja"}), "manual__2026/01/01")
     assert plan["locales"] == ["en-US", "de-DE"]
     assert [(job["locale"], job["voice"]) for job in plan["jobs"]] == [("en-US", "Sara"), ("de-DE", "Katja")]
-    run_dir = (tmp_path / "manual__2026_01_01").as_uri()
-    assert plan["run_dir"] == run_dir
+    run_dir = plan["run_dir"]  # <date>-<video name>: readable, sortable, no colons
+    assert run_dir.startswith(tmp_path.as_uri() + "/")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}-Launch", run_dir.rsplit("/", 1)[1]), run_dir
     assert plan["jobs"][1]["output_dir"] == f"{run_dir}/de-DE"
     assert plan["resolved"]["en-US"]["version"] == "4.1.0"
     assert vendor_requests(cdnvideo_conn) == 0
