@@ -123,15 +123,22 @@ def board_runs(stack: Stack, token: str) -> list[dict[str, Any]]:
     return answer.json()["runs"]
 
 
-def video_path(stack: Stack, run_id: str, locale: str) -> str:
-    return f"{stack.api_url}/vloc-board/files/{DAG_ID}/{quote(run_id, safe='')}/{locale}/video.mp4"
+def board_language(stack: Stack, token: str, run_id: str, locale: str) -> dict[str, Any]:
+    row = next(row for row in board_runs(stack, token) if row["run_id"] == run_id)
+    return next(lang for lang in row["languages"] if lang["locale"] == locale)
+
+
+def video_path(stack: Stack, token: str, run_id: str, locale: str) -> str:
+    """The video's download URL as the board gives it (run folders are `<date>-<title>`, files
+    `<title>.<locale>.mp4`: the board, not the test, knows the names)."""
+    return f"{stack.api_url}/{board_language(stack, token, run_id, locale)['video']['files'][0]['url']}"
 
 
 # -- the API and the files refuse callers Airflow does not know ------------------------------------------
 def test_board_api_and_downloads_refuse_unauthenticated_and_bad_tokens(
     stack: Stack, runs: dict[str, str], token: str
 ):
-    urls = [f"{stack.api_url}/vloc-board/api/runs", video_path(stack, runs["delivered"], "fr-FR")]
+    urls = [f"{stack.api_url}/vloc-board/api/runs", video_path(stack, token, runs["delivered"], "fr-FR")]
     for url in urls:
         assert httpx.get(url, timeout=HTTP_SECONDS).status_code == 401, url
         bad = httpx.get(url, headers={"Authorization": "Bearer not-a-token"}, timeout=HTTP_SECONDS)
@@ -147,7 +154,7 @@ def test_files_are_served_by_range_and_only_inside_the_run_folder(
     stack: Stack, runs: dict[str, str], token: str
 ):
     auth = {"Authorization": f"Bearer {token}"}
-    url = video_path(stack, runs["delivered"], "fr-FR")
+    url = video_path(stack, token, runs["delivered"], "fr-FR")
     whole = httpx.get(url, headers=auth, timeout=HTTP_SECONDS)
     part = httpx.get(url, headers={**auth, "Range": "bytes=100-199"}, timeout=HTTP_SECONDS)
     assert part.status_code == 206
@@ -159,9 +166,8 @@ def test_files_are_served_by_range_and_only_inside_the_run_folder(
             f"{stack.api_url}/vloc-board/files/{DAG_ID}/{run}/{escape}", headers=auth, timeout=HTTP_SECONDS
         )
         assert outside.status_code == 404, escape
-    srt_as_vtt = httpx.get(
-        f"{url.rsplit('/', 1)[0]}/fr-FR.srt?as=vtt&locale=fr-FR", headers=auth, timeout=HTTP_SECONDS
-    )
+    srt = board_language(stack, token, runs["delivered"], "fr-FR")["captions"]["SubRip"]["files"][0]["url"]
+    srt_as_vtt = httpx.get(f"{stack.api_url}/{srt}?as=vtt&locale=fr-FR", headers=auth, timeout=HTTP_SECONDS)
     assert srt_as_vtt.status_code == 200
     assert srt_as_vtt.text.startswith("WEBVTT")
 
@@ -169,7 +175,7 @@ def test_files_are_served_by_range_and_only_inside_the_run_folder(
 def test_board_api_reads_the_finished_and_the_failed_run(stack: Stack, runs: dict[str, str], token: str):
     by_id = {row["run_id"]: row for row in board_runs(stack, token)}
     delivered = by_id[runs["delivered"]]
-    assert delivered["manifest_version"] == 1
+    assert delivered["manifest_version"] == 2
     assert [lang["locale"] for lang in delivered["languages"]] == DELIVERED_LANGUAGES
     for lang in delivered["languages"]:
         assert lang["video"]["status"] == "delivered"

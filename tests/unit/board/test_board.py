@@ -381,7 +381,7 @@ class ScriptedTrigger(VendorPollingTrigger):
         return self.outcomes.pop(0)
 
 
-def test_a_waiting_trigger_logs_each_new_status_once():
+def test_a_waiting_trigger_logs_each_new_status_once(monkeypatch):
     outcomes = [
         PollOutcome(terminal=False, status="Generating", progress=10),
         PollOutcome(terminal=False, status="Generating", progress=10),
@@ -393,12 +393,14 @@ def test_a_waiting_trigger_logs_each_new_status_once():
     )
 
     logged: list[str] = []
-    # The triggerer's logger is structlog's; a stand-in keeps the lines logged at info.
-    trigger._log = SimpleNamespace(  # type: ignore[assignment]
+    # The triggerer's logger is structlog's, one per trigger class (the `log` property); a stand-in keeps
+    # the lines logged at info.
+    stand_in = SimpleNamespace(
         info=lambda message, *args: logged.append(message % args if args else message),
         debug=lambda *args: None,
         warning=lambda *args: None,
     )
+    monkeypatch.setattr(ScriptedTrigger, "log", property(lambda self: stand_in))
 
     async def run() -> list[Any]:
         return [event async for event in trigger.run()]
